@@ -1,0 +1,281 @@
+// The client actor: one per websocket connection.
+//
+//   session --(frame, bytes)--> client --decode (proto/)--> handle by phase
+//
+//   awaiting identify --op 1 ok, router registered us--> ready --op 8/close--> (quit)
+//        | any other frame: op 8          | op 5: ack; op 4: dispatch; op 1: op 8
+//        | idle timer: close 1000         | heartbeat timer past deadline: op 8
+//
+// Replies go back through the outbox in the connection's encoding. When the
+// actor quits (op 8, kick, session gone), the router sees it go down and runs
+// the one cleanup of L-18. Frames are handled strictly one after another:
+// identify and metadata updates wait (await) for the router/app answer before
+// the next frame is looked at (L-16, M-6).
+
+#include "actors/client.hpp"
+
+#include <chrono>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/log.hpp"
+#include "proto/errors.hpp"
+#include "proto/identify.hpp"
+
+namespace sy::actors {
+namespace {
+
+using namespace std::chrono_literals;
+using query::value;
+namespace errors = proto::errors;
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+struct client_state {
+  static inline const char* name = "client";
+  outbox_ptr out;
+  connection_info conn;
+  caf::actor router;
+  std::shared_ptr<const options> opts;
+  caf::actor app;
+  bool identified = false;
+  bool closing = false;
+  std::string client_id;
+  std::string app_id;
+  bool restricted = false;
+  query::metadata md;
+  caf::actor_clock::time_point last_frame;
+  caf::actor_clock::time_point last_hb;
+
+  void send(const proto::server_frame& f) {
+    out->send(std::make_shared<const std::string>(proto::encode_frame(conn.enc, f)));
+  }
+  std::chrono::milliseconds grace() const { return std::chrono::milliseconds(opts->heartbeat_interval_ms * 3 / 2); }
+  caf::actor_clock::time_point deadline() const { return last_hb + grace(); }
+};
+
+using client_actor = caf::stateful_actor<client_state>;
+
+// -- closing ------------------------------------------------------------------
+
+/// op 8 with `text`, then close (L-17). The actor quits; the router cleans up.
+void fatal(client_actor* self, std::string_view text, value extra = {}, std::uint16_t code = 1000) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  st.closing = true;
+  SY_LOG(debug, "client") << "fatal app=" << st.app_id << " client=" << st.client_id << " error=" << text;
+  st.send(proto::fatal(text, std::move(extra), wall_ms()));
+  st.out->close(code, "");
+  self->quit();
+}
+
+// -- identify (L-4 … L-10) ------------------------------------------------------
+
+member_info make_member(client_state& st, const proto::identify& id, query::update_result& md_ok) {
+  member_info m;
+  m.app_id = id.application_id;
+  m.client_id = id.client_id;
+  m.restricted = st.restricted;
+  if (!st.restricted) {
+    m.socket_ip = id.ip ? *id.ip : st.conn.peer_ip;
+    m.tags = id.tags;
+    m.receive_client_updates = id.receive_client_updates;
+  }
+  query::merge(m.metadata, std::move(md_ok.entries));
+  auto put = [&](const char* k, query::mtype t, value v) { m.metadata[k] = query::entry{t, std::move(v)}; };
+  put("last_heartbeat_time", query::mtype::integer, value{wall_ms()});
+  put("restricted", query::mtype::boolean, value{st.restricted});
+  put("encoding", query::mtype::string, value{proto::to_string(st.conn.enc)});
+  put("ip", query::mtype::string, st.restricted ? value{} : value{m.socket_ip});
+  put("namespace", query::mtype::string, id.ns ? value{*id.ns} : value{});
+  put("receive_client_updates", query::mtype::boolean, value{m.receive_client_updates});
+  m.out = st.out;
+  return m;
+}
+
+void on_registered(client_actor* self, caf::actor app, member_info m) {
+  auto& st = self->state;
+  st.identified = true;
+  st.app = std::move(app);
+  st.md = std::move(m.metadata);
+  st.last_hb = self->clock().now();
+  st.send(proto::ready(st.client_id, st.restricted, wall_ms()));
+  SY_LOG(info, "client") << "identified app=" << st.app_id << " client=" << st.client_id
+                         << " restricted=" << (st.restricted ? "true" : "false");
+  self->delayed_send(self, st.grace(), hb_check_atom::value);
+}
+
+void identify(client_actor* self, const proto::client_frame& f) {
+  auto& st = self->state;
+  auto id = proto::parse_identify(f.d());
+  if (!id)
+    return fatal(self, errors::no_data);
+  st.client_id = id->client_id;
+  st.app_id = id->application_id;
+  st.restricted = proto::is_restricted(*id, st.opts->auth);
+  // L-9 step 1 is computed now but answered after L-6 and L-8 (L-8's order).
+  query::update_result md;
+  bool md_bad = false;
+  value md_extra;
+  if (!id->metadata.is_null()) {
+    md = proto::parse_metadata_update(id->metadata);
+    if (!md.ok()) {
+      md_bad = true;
+      md_extra = md.not_a_map ? value{} : proto::error_map(md);
+    }
+  }
+  bool etf_bad = st.restricted && st.conn.enc == proto::encoding::etf;
+  auto m = make_member(st, *id, md);
+  bool dry_run = md_bad || etf_bad;
+  self->request(st.router, 10s, register_atom::value, m, dry_run)
+    .await(
+      [=](const std::string& err, caf::actor app) {
+        if (!err.empty())
+          return fatal(self, err);
+        if (etf_bad)
+          return fatal(self, errors::etf_restricted);
+        if (md_bad)
+          return fatal(self, errors::initial_metadata, md_extra);
+        on_registered(self, app, m);
+      },
+      [=](caf::error&) { fatal(self, errors::internal); });
+}
+
+// -- after identify -------------------------------------------------------------
+
+void heartbeat(client_actor* self) {
+  auto& st = self->state;
+  st.last_hb = self->clock().now();
+  auto now = wall_ms();
+  st.md["last_heartbeat_time"] = query::entry{query::mtype::integer, value{now}};
+  st.send(proto::heartbeat_ack(st.client_id, now));
+  md_entries e;
+  e.items.emplace_back("last_heartbeat_time", st.md["last_heartbeat_time"]);
+  self->send(st.app, set_md_atom::value, st.client_id, std::move(e));
+}
+
+void update_metadata(client_actor* self, const proto::client_frame& f) {
+  auto& st = self->state;
+  const value* d = f.d();
+  auto r = proto::parse_metadata_update(d ? *d : value{});
+  if (!r.ok()) {
+    st.send(proto::invalid(errors::invalid_metadata, r.not_a_map ? value{} : proto::error_map(r), wall_ms()));
+    return;
+  }
+  if (r.entries.empty())
+    return;
+  md_entries e{r.entries};
+  query::merge(st.md, std::move(r.entries));
+  // M-6: the next frame waits until the app actor has applied the update.
+  self->request(st.app, 10s, update_md_atom::value, st.client_id, std::move(e))
+    .await([](bool) {}, [=](caf::error&) { fatal(self, errors::internal); });
+}
+
+void dispatch(client_actor* self, const proto::client_frame& f) {
+  auto& st = self->state;
+  const std::string* t = f.t();
+  bool is_update = t && *t == "UPDATE_METADATA";
+  if (st.restricted && !is_update) // A-4 comes before every other check
+    return st.send(proto::invalid(errors::restricted_dispatch(t ? *t : ""), value{}, wall_ms()));
+  if (is_update)
+    return update_metadata(self, f);
+  st.send(proto::invalid(errors::invalid_dispatch, f.echo(), wall_ms()));
+}
+
+void on_frame(client_actor* self, const std::string& bytes) {
+  auto& st = self->state;
+  if (st.closing)
+    return; // L-17: frames after an op 8 are ignored
+  st.last_frame = self->clock().now();
+  if (st.identified && st.last_frame >= st.deadline())
+    return fatal(self, errors::heartbeat_late); // L-14, the lazy check
+  proto::client_frame f;
+  auto res = proto::decode_frame(st.conn.enc, bytes, f);
+  if (!res.ok)
+    return fatal(self, res.error);
+  if (!st.identified) {
+    if (f.opcode != static_cast<long long>(proto::op::identify))
+      return fatal(self, errors::not_identified); // L-2
+    return identify(self, f);
+  }
+  switch (f.opcode.value_or(-1)) {
+    case static_cast<long long>(proto::op::identify): return fatal(self, errors::already_identified);
+    case static_cast<long long>(proto::op::dispatch): return dispatch(self, f);
+    case static_cast<long long>(proto::op::heartbeat): return heartbeat(self);
+    default: {
+      long long op = f.opcode.value_or(-1);
+      return fatal(self, errors::invalid_op(f.opcode ? &op : nullptr));
+    }
+  }
+}
+
+// -- timers ---------------------------------------------------------------------
+
+void check_heartbeat(client_actor* self) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  auto now = self->clock().now();
+  if (now >= st.deadline())
+    return fatal(self, errors::heartbeat_late);
+  self->delayed_send(self, st.deadline() - now, hb_check_atom::value);
+}
+
+void check_idle(client_actor* self) {
+  auto& st = self->state;
+  if (st.identified || st.closing)
+    return;
+  auto limit = std::chrono::milliseconds(st.opts->idle_timeout_ms);
+  auto now = self->clock().now();
+  if (now - st.last_frame >= limit) {
+    st.closing = true;
+    SY_LOG(debug, "client") << "idle unidentified connection closed";
+    st.out->close(1000, "");
+    self->quit();
+    return;
+  }
+  self->delayed_send(self, st.last_frame + limit - now, idle_atom::value);
+}
+
+caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, caf::actor router,
+                     std::shared_ptr<const options> opts) {
+  auto& st = self->state;
+  st.out = std::move(out);
+  st.conn = std::move(conn);
+  st.router = std::move(router);
+  st.opts = std::move(opts);
+  st.last_frame = self->clock().now();
+  self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
+    return caf::message{};
+  });
+  self->attach_functor([out = st.out](const caf::error&) { out->close(1000, ""); });
+  st.send(proto::hello(st.opts->heartbeat_interval_ms, wall_ms()));
+  self->delayed_send(self, std::chrono::milliseconds(st.opts->idle_timeout_ms), idle_atom::value);
+  return {
+    [=](frame_atom, const std::string& bytes) {
+      on_frame(self, bytes);
+      self->state.out->ack();
+    },
+    [=](hb_check_atom) { check_heartbeat(self); },
+    [=](idle_atom) { check_idle(self); },
+    [=](health_atom) {
+      auto& s = self->state;
+      return s.identified && !s.closing && self->clock().now() < s.deadline();
+    },
+    [=](kick_atom) { fatal(self, errors::heartbeat_late); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_client(caf::actor_system& sys, outbox_ptr out, connection_info conn, caf::actor router,
+                        std::shared_ptr<const options> opts) {
+  return sys.spawn(client, std::move(out), std::move(conn), std::move(router), std::move(opts));
+}
+
+} // namespace sy::actors

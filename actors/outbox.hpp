@@ -1,0 +1,26 @@
+#pragma once
+// The port through which actors talk to a connection. net/ implements it for
+// websocket sessions; tests implement it with a recorder. Every method may be
+// called from any thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace sy::actors {
+
+/// A connection as seen by the actors.
+class outbox {
+public:
+  virtual ~outbox() = default;
+  /// Queues one encoded frame for writing (in the connection's encoding).
+  virtual void send(std::shared_ptr<const std::string> frame) = 0;
+  /// Writes what is queued, then closes with this websocket close code.
+  virtual void close(std::uint16_t code, std::string reason) = 0;
+  /// One inbound frame has been processed (read credit, inbound backpressure).
+  virtual void ack() = 0;
+};
+
+using outbox_ptr = std::shared_ptr<outbox>;
+
+} // namespace sy::actors

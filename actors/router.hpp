@@ -1,0 +1,12 @@
+#pragma once
+// The node router: the registry of identified clients (unique per
+// application and client id, L-6) and the directory of application actors.
+
+#include <caf/fwd.hpp>
+
+namespace sy::actors {
+
+/// Spawns the router of this node.
+caf::actor spawn_router(caf::actor_system& sys);
+
+} // namespace sy::actors

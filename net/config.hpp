@@ -1,0 +1,37 @@
+#pragma once
+// Configuration of a node (section 16): defaults, then the file named by
+// --config / SINGYEONG_CONFIG, then the environment, then the flags.
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/options.hpp"
+#include "net/context.hpp"
+
+namespace sy::net {
+
+/// Every setting of the node, resolved.
+struct config {
+  actors::options gateway;
+  settings net;
+  std::string log_level = "info";
+  bool clustering = false;
+  /// All settings by variable name (for the ones later modules read).
+  std::map<std::string, std::string> values;
+};
+
+/// Outcome of loading: `exit_code` >= 0 means stop now with that status
+/// (0 after --help, 2 on a configuration error, already reported).
+struct load_result {
+  config cfg;
+  int exit_code = -1;
+};
+
+/// Loads the configuration from argv and the process environment.
+load_result load_config(int argc, char** argv);
+
+/// The --help text: every setting, its default and meaning.
+std::string help_text();
+
+} // namespace sy::net

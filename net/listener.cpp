@@ -1,0 +1,214 @@
+// Accepting connections and serving plain HTTP on them.
+//
+//   acceptor --socket--> http_session: read request
+//        upgrade to /gateway/websocket, known encoding --> hand the socket to ws_session
+//        anything else --> handle_http (http_api.cpp) --> write, keep-alive loop
+
+#include <chrono>
+#include <memory>
+#include <sstream>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "actors/log.hpp"
+#include "net/context.hpp"
+#include "net/http_api.hpp"
+
+namespace sy::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+/// L-9's peer address format.
+std::string format_peer(const tcp::endpoint& ep) {
+  auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  if (a.is_v4())
+    return a.to_string();
+  auto bytes = a.to_v6().to_bytes();
+  std::string s;
+  char buf[8];
+  for (int i = 0; i < 16; i += 2) {
+    std::snprintf(buf, sizeof buf, "%02x%02x", bytes[i], bytes[i + 1]);
+    if (i)
+      s += ':';
+    s += buf;
+  }
+  return s;
+}
+
+class http_session : public std::enable_shared_from_this<http_session> {
+public:
+  http_session(context& ctx, tcp::socket socket) : ctx_(ctx), stream_(std::move(socket)) {}
+
+  void start() {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (ec)
+      return;
+    peer_ip_ = format_peer(ep);
+    do_read();
+  }
+
+private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(ctx_.net.http_max_body_bytes);
+    stream_.expires_after(std::chrono::seconds(30));
+    http::async_read(stream_, buf_, *parser_, beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::body_limit)
+      return write(json_response(413, R"({"errors":["payload too large"]})"), false);
+    if (ec)
+      return; // closed, timed out or garbage: nothing to answer
+    auto& req = parser_->get();
+    if (beast::websocket::is_upgrade(req))
+      return upgrade(req);
+    http_request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    for (const auto& f : req)
+      r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    r.body = std::move(req.body());
+    r.peer_ip = peer_ip_;
+    auto res = handle_http(ctx_, r);
+    if (r.method == "HEAD")
+      res.body.clear();
+    write(std::move(res), req.keep_alive());
+  }
+
+  void upgrade(http::request<http::string_body>& req) {
+    std::string target(req.target());
+    if (target_path(target) != "/gateway/websocket")
+      return write(json_response(404, R"({"code":404,"error":"not found"})"), false);
+    bool found = false;
+    auto name = query_param(target, "encoding", found);
+    auto enc = found ? proto::parse_encoding(name) : std::optional<proto::encoding>(proto::encoding::json);
+    if (!enc || !proto::is_supported(*enc) || ctx_.shutting_down) // E-1, E-4
+      return write(json_response(403, R"({"errors":["forbidden"]})"), false);
+    std::ostringstream os;
+    os << req;
+    std::string raw = os.str();
+    // Bytes the client sent after its request belong to the websocket.
+    raw += beast::buffers_to_string(buf_.data());
+    stream_.expires_never();
+    bool v6 = stream_.socket().local_endpoint().address().is_v6();
+    int fd = stream_.release_socket().release();
+    start_ws_session(ctx_, fd, v6, std::move(raw), *enc, peer_ip_);
+  }
+
+  void write(http_response res, bool keep_alive) {
+    auto msg = std::make_shared<http::response<http::string_body>>();
+    msg->result(res.status);
+    msg->version(11);
+    msg->set(http::field::server, "singyeong");
+    for (auto& [k, v] : res.headers)
+      msg->set(k, v);
+    msg->body() = std::move(res.body);
+    msg->keep_alive(keep_alive);
+    msg->prepare_payload();
+    http::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
+      if (ec || !keep_alive) {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        return;
+      }
+      self->do_read();
+    });
+  }
+
+  context& ctx_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buf_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string peer_ip_;
+};
+
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(context& ctx) : ctx_(ctx), acceptor_(asio::make_strand(ctx.ioc)) {}
+
+  bool open(std::string& error) {
+    beast::error_code ec;
+    auto addr = ctx_.net.bind.empty() ? asio::ip::address(asio::ip::address_v6::any())
+                                      : asio::ip::make_address(ctx_.net.bind, ec);
+    if (ec) {
+      error = "SINGYEONG_BIND: not an IP address: " + ctx_.net.bind;
+      return false;
+    }
+    tcp::endpoint ep(addr, ctx_.net.port);
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec && addr.is_v6())
+      acceptor_.set_option(asio::ip::v6_only(false), ec); // all interfaces means IPv4 too
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec)
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "cannot listen on port " + std::to_string(ctx_.net.port) + ": " + ec.message();
+      return false;
+    }
+    return true;
+  }
+
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(ctx_.ioc), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+  }
+
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+private:
+  void on_accept(beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open())
+      return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<http_session>(ctx_, std::move(socket))->start();
+    } else {
+      SY_LOG(warn, "listener") << "accept failed: " << ec.message();
+    }
+    accept();
+  }
+
+  context& ctx_;
+  tcp::acceptor acceptor_;
+};
+
+std::shared_ptr<listener> the_listener;
+
+} // namespace
+
+bool start_listener(context& ctx, std::string& error) {
+  auto l = std::make_shared<listener>(ctx);
+  if (!l->open(error))
+    return false;
+  l->accept();
+  the_listener = l;
+  return true;
+}
+
+void stop_listener(context&) {
+  if (the_listener)
+    the_listener->stop();
+  the_listener.reset();
+}
+
+} // namespace sy::net

@@ -1,0 +1,42 @@
+// singyeong: composition root of a node.
+//
+//   configuration (net/config) -> logger level -> CAF actor system -> router
+//   -> net::serve (listener, sessions) until SIGTERM/SIGINT -> router exit
+//   -> wait for every actor -> exit 0.
+//
+// CAF's own configuration parsing is not used (it would silently read a
+// caf-application.ini from the working directory); ours is section 16's.
+
+#include <caf/all.hpp>
+
+#include "actors/log.hpp"
+#include "actors/router.hpp"
+#include "net/config.hpp"
+#include "net/server.hpp"
+
+int main(int argc, char** argv) {
+  using namespace sy;
+  auto loaded = net::load_config(argc, argv);
+  if (loaded.exit_code >= 0)
+    return loaded.exit_code;
+  auto& cfg = loaded.cfg;
+  log::set_level(*log::parse_level(cfg.log_level));
+  if (cfg.clustering)
+    SY_LOG(warn, "main") << "CLUSTERING=true: clustering is not part of this build yet; running as a single node";
+
+  caf::actor_system_config caf_cfg;
+  caf_cfg.set("scheduler.max-threads", 2);
+  caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  int status = 0;
+  {
+    caf::actor_system sys{caf_cfg};
+    auto router = actors::spawn_router(sys);
+    auto opts = std::make_shared<const actors::options>(cfg.gateway);
+    SY_LOG(info, "main") << "singyeong " << SY_VERSION << " starting";
+    status = net::serve(sys, router, opts, cfg.net);
+    caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+    sys.await_all_actors_done();
+  }
+  SY_LOG(info, "main") << "exit status=" << status;
+  return status;
+}

@@ -1,0 +1,66 @@
+#include "net/server.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "actors/log.hpp"
+
+namespace sy::net {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto drain_limit = std::chrono::seconds(3);
+
+/// Polls until every session is gone or the drain limit passes, then stops io.
+void drain(context& ctx, std::shared_ptr<asio::steady_timer> timer, std::chrono::steady_clock::time_point until) {
+  if (ctx.sessions.size() == 0 || std::chrono::steady_clock::now() >= until) {
+    SY_LOG(info, "server") << "stopped open_sessions=" << ctx.sessions.size();
+    ctx.ioc.stop();
+    return;
+  }
+  timer->expires_after(std::chrono::milliseconds(20));
+  timer->async_wait([&ctx, timer, until](const boost::system::error_code&) { drain(ctx, timer, until); });
+}
+
+} // namespace
+
+int serve(caf::actor_system& sys, caf::actor router, std::shared_ptr<const actors::options> opts, settings s) {
+  // The io_context goes first at the end: destroying it destroys the sessions
+  // still holding handlers, and they unregister from `ctx`.
+  auto ioc = std::make_unique<asio::io_context>(s.io_threads);
+  context ctx{*ioc, sys, std::move(router), std::move(opts), s};
+  std::string error;
+  if (!start_listener(ctx, error)) {
+    SY_LOG(error, "server") << error;
+    return 1;
+  }
+  SY_LOG(info, "server") << "listening port=" << s.port << " bind=" << (s.bind.empty() ? "*" : s.bind);
+  {
+    asio::signal_set signals(*ioc, SIGINT, SIGTERM);
+    signals.async_wait([&ctx](const boost::system::error_code& ec, int sig) {
+      if (ec)
+        return;
+      SY_LOG(info, "server") << "signal " << sig << ": shutting down sessions=" << ctx.sessions.size();
+      ctx.shutting_down = true;
+      stop_listener(ctx);
+      ctx.sessions.goodbye_all();
+      drain(ctx, std::make_shared<asio::steady_timer>(ctx.ioc), std::chrono::steady_clock::now() + drain_limit);
+    });
+    std::vector<std::thread> threads;
+    for (int i = 1; i < s.io_threads; ++i)
+      threads.emplace_back([&ctx] { ctx.ioc.run(); });
+    ioc->run();
+    for (auto& t : threads)
+      t.join();
+  }
+  ioc.reset();
+  return 0;
+}
+
+} // namespace sy::net

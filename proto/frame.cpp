@@ -1,0 +1,122 @@
+#include "proto/frame.hpp"
+
+#include "proto/errors.hpp"
+#include "proto/json.hpp"
+
+namespace sy::proto {
+
+using query::value;
+
+std::optional<encoding> parse_encoding(std::string_view name) {
+  if (name == "json")
+    return encoding::json;
+  if (name == "msgpack")
+    return encoding::msgpack;
+  if (name == "etf")
+    return encoding::etf;
+  return std::nullopt;
+}
+
+std::string_view to_string(encoding e) {
+  switch (e) {
+    case encoding::json: return "json";
+    case encoding::msgpack: return "msgpack";
+    case encoding::etf: return "etf";
+  }
+  return "json";
+}
+
+bool is_binary(encoding e) { return e != encoding::json; }
+
+bool is_supported(encoding e) { return e == encoding::json; }
+
+const std::string* client_frame::t() const {
+  const value* t = body.find("t");
+  return t && t->is_string() ? &t->as_string() : nullptr;
+}
+
+value client_frame::echo() const {
+  auto field = [&](std::string_view k) {
+    const value* v = body.find(k);
+    return v ? *v : value{};
+  };
+  return value{query::object{{"op", field("op")}, {"t", field("t")}, {"d", field("d")}, {"ts", field("ts")}}};
+}
+
+bool decode_value(encoding enc, std::string_view bytes, value& out, std::string& error) {
+  switch (enc) {
+    case encoding::json: return parse_json(bytes, out, error);
+    case encoding::msgpack:
+    case encoding::etf: break;
+  }
+  error = "encoding not supported";
+  return false;
+}
+
+decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out) {
+  decode_result r;
+  if (!decode_value(enc, bytes, out.body, r.error))
+    return r;
+  if (!out.body.is_object()) {
+    r.error = std::string(errors::unrecoverable);
+    return r;
+  }
+  const value* o = out.body.find("op");
+  if (o && o->is_int())
+    out.opcode = o->as_int();
+  r.ok = true;
+  return r;
+}
+
+std::string encode_frame(encoding, const server_frame& f) {
+  std::string s;
+  s.reserve(64);
+  s += "{\"d\":";
+  append_json(s, f.d);
+  s += ",\"op\":";
+  s += std::to_string(static_cast<std::int64_t>(f.code));
+  s += ",\"t\":";
+  if (f.t)
+    append_json(s, value{*f.t});
+  else
+    s += "null";
+  s += ",\"ts\":";
+  s += std::to_string(f.ts);
+  s += '}';
+  return s;
+}
+
+server_frame hello(std::int64_t interval, std::int64_t ts) {
+  return {op::hello, value{query::object{{"heartbeat_interval", value{interval}}}}, std::nullopt, ts};
+}
+
+server_frame ready(std::string client_id, bool restricted, std::int64_t ts) {
+  return {op::ready, value{query::object{{"client_id", value{std::move(client_id)}}, {"restricted", value{restricted}}}},
+          std::nullopt, ts};
+}
+
+server_frame heartbeat_ack(std::string client_id, std::int64_t ts) {
+  return {op::heartbeat_ack, value{query::object{{"client_id", value{std::move(client_id)}}}}, std::nullopt, ts};
+}
+
+static value error_body(std::string_view error, value extra) {
+  return value{query::object{{"error", value{error}}, {"extra_info", std::move(extra)}}};
+}
+
+server_frame invalid(std::string_view error, value extra, std::int64_t ts) {
+  return {op::invalid, error_body(error, std::move(extra)), std::nullopt, ts};
+}
+
+server_frame fatal(std::string_view error, value extra, std::int64_t ts) {
+  return {op::error, error_body(error, std::move(extra)), std::nullopt, ts};
+}
+
+server_frame goodbye(std::string_view reason, std::int64_t ts) {
+  return {op::goodbye, value{query::object{{"reason", value{reason}}}}, std::nullopt, ts};
+}
+
+server_frame dispatch(std::string t, value d, std::int64_t ts) {
+  return {op::dispatch, std::move(d), std::move(t), ts};
+}
+
+} // namespace sy::proto

@@ -1,0 +1,81 @@
+#pragma once
+// The frame envelope (G-*): decoding client frames in a connection's
+// encoding, and building/encoding server frames.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "query/value.hpp"
+
+namespace sy::proto {
+
+/// Opcodes of section 2.
+enum class op : std::int64_t {
+  hello = 0, identify = 1, ready = 2, invalid = 3, dispatch = 4,
+  heartbeat = 5, heartbeat_ack = 6, goodbye = 7, error = 8,
+};
+
+/// Wire encodings (E-1).
+enum class encoding : std::uint8_t { json, msgpack, etf };
+
+/// Parses the `encoding` query parameter value; nullopt for unknown names.
+std::optional<encoding> parse_encoding(std::string_view name);
+/// The wire name of an encoding.
+std::string_view to_string(encoding e);
+/// Whether frames of this encoding go out as binary websocket frames.
+bool is_binary(encoding e);
+/// Whether this build can speak the encoding (others are refused with 403).
+bool is_supported(encoding e);
+
+/// A decoded client frame. `body` is the whole decoded map.
+struct client_frame {
+  query::value body;
+  /// `op` when present and an integer.
+  std::optional<long long> opcode;
+  /// `d`, or nullptr when absent.
+  const query::value* d() const { return body.find("d"); }
+  /// `t` when it is a string.
+  const std::string* t() const;
+  /// The frame as "the received frame" of X-2: {op, t, d, ts}, absent -> null.
+  query::value echo() const;
+};
+
+/// Outcome of decoding bytes into a client frame.
+struct decode_result {
+  bool ok = false;
+  /// Fatal error text (X-3 decoder message, or G-5's unrecoverable).
+  std::string error;
+};
+
+/// Decodes one websocket message in the given encoding (E-9 limits apply).
+decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out);
+
+/// A server frame before encoding: {d, op, t, ts} (G-2).
+struct server_frame {
+  op code;
+  query::value d;
+  std::optional<std::string> t;
+  std::int64_t ts = 0;
+};
+
+/// Encodes a server frame in the given encoding (G-3 key order for JSON).
+std::string encode_frame(encoding enc, const server_frame& f);
+
+/// Decodes a JSON-or-other value (used for payload-only decoding in tests).
+bool decode_value(encoding enc, std::string_view bytes, query::value& out, std::string& error);
+
+// -- frame builders -------------------------------------------------------------
+
+server_frame hello(std::int64_t heartbeat_interval, std::int64_t ts);
+server_frame ready(std::string client_id, bool restricted, std::int64_t ts);
+server_frame heartbeat_ack(std::string client_id, std::int64_t ts);
+/// op 3 (connection stays open).
+server_frame invalid(std::string_view error, query::value extra, std::int64_t ts);
+/// op 8 (connection closes).
+server_frame fatal(std::string_view error, query::value extra, std::int64_t ts);
+server_frame goodbye(std::string_view reason, std::int64_t ts);
+server_frame dispatch(std::string t, query::value d, std::int64_t ts);
+
+} // namespace sy::proto

@@ -1,0 +1,206 @@
+#include "query/index.hpp"
+
+#include <algorithm>
+
+#include "query/evaluate.hpp"
+#include "query/index_plan.hpp"
+
+namespace sy::query {
+namespace {
+
+bool same_entry(const entry& a, const entry& b) { return a.type == b.type && a.val == b.val; }
+
+bool passes(const query& q, const metadata& md) { return eligible(q, md) && matches(q, md); }
+
+void sort_by_id(std::vector<const indexed_client*>& v) {
+  std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) { return a->client_id < b->client_id; });
+}
+
+} // namespace
+
+// -- membership ----------------------------------------------------------------
+
+void member_index::index_entry(slot_id s, const std::string& key, const entry& e) { keys_[key].add(s, e); }
+
+void member_index::unindex_entry(slot_id s, const std::string& key, const entry& e) {
+  auto it = keys_.find(key);
+  if (it == keys_.end())
+    return;
+  it->second.remove(s, e);
+  if (it->second.empty())
+    keys_.erase(it);
+}
+
+void member_index::upsert(std::string_view client_id, metadata md) {
+  auto found = by_id_.find(client_id);
+  if (found == by_id_.end()) {
+    slot_id s;
+    if (!free_.empty()) {
+      s = free_.back();
+      free_.pop_back();
+    } else {
+      s = static_cast<slot_id>(slots_.size());
+      slots_.emplace_back();
+    }
+    slots_[s] = slot{indexed_client{std::string(client_id), std::move(md)}, true};
+    for (const auto& [key, e] : slots_[s].c.md)
+      index_entry(s, key, e);
+    by_id_.emplace(std::string(client_id), s);
+    return;
+  }
+  slot_id s = found->second;
+  metadata& old = slots_[s].c.md;
+  // Both maps are sorted: walk them together, touching only changed keys.
+  auto a = old.begin();
+  auto b = md.begin();
+  while (a != old.end() || b != md.end()) {
+    if (b == md.end() || (a != old.end() && a->first < b->first)) {
+      unindex_entry(s, a->first, a->second);
+      ++a;
+    } else if (a == old.end() || b->first < a->first) {
+      index_entry(s, b->first, b->second);
+      ++b;
+    } else {
+      if (!same_entry(a->second, b->second)) {
+        unindex_entry(s, a->first, a->second);
+        index_entry(s, b->first, b->second);
+      }
+      ++a;
+      ++b;
+    }
+  }
+  old = std::move(md);
+}
+
+bool member_index::remove(std::string_view client_id) {
+  auto found = by_id_.find(client_id);
+  if (found == by_id_.end())
+    return false;
+  slot_id s = found->second;
+  for (const auto& [key, e] : slots_[s].c.md)
+    unindex_entry(s, key, e);
+  slots_[s] = slot{};
+  free_.push_back(s);
+  by_id_.erase(found);
+  return true;
+}
+
+const indexed_client* member_index::get(std::string_view client_id) const {
+  auto found = by_id_.find(client_id);
+  return found == by_id_.end() ? nullptr : &slots_[found->second].c;
+}
+
+// -- queries -------------------------------------------------------------------
+
+std::vector<const indexed_client*> member_index::scan(const query& q) const {
+  std::vector<const indexed_client*> out;
+  for (const auto& [id, s] : by_id_)
+    if (passes(q, slots_[s].c.md))
+      out.push_back(&slots_[s].c);
+  return out;
+}
+
+std::vector<const indexed_client*> member_index::verify(const query& q, const std::vector<slot_id>& slots) const {
+  std::vector<const indexed_client*> out;
+  for (slot_id s : slots)
+    if (passes(q, slots_[s].c.md))
+      out.push_back(&slots_[s].c);
+  sort_by_id(out);
+  return out;
+}
+
+std::vector<const indexed_client*> member_index::filter(const query& q) const {
+  if (q.ops.empty())
+    return eligible(q);
+  if (auto p = plan(q, keys_, false))
+    return verify(q, collect(*p));
+  return scan(q);
+}
+
+std::vector<const indexed_client*> member_index::eligible(const query& q) const {
+  std::vector<const indexed_client*> out;
+  out.reserve(by_id_.size());
+  for (const auto& [id, s] : by_id_)
+    if (sy::query::eligible(q, slots_[s].c.md))
+      out.push_back(&slots_[s].c);
+  return out;
+}
+
+// $min/$max on a top-level key without a bucket to start from: walk the
+// ordered numbers from the wanted end and stop at the first group with a
+// passing member (ties inside a group go to the smallest client id, R-3).
+const indexed_client* member_index::walk_extreme(const query& q) const {
+  auto it = keys_.find(q.selector->at.key());
+  if (it == keys_.end())
+    return nullptr;
+  const number_map& nums = it->second.numbers();
+  auto best_in = [&](const posting& group) {
+    const indexed_client* best = nullptr;
+    for (slot_id s : group) {
+      const indexed_client& c = slots_[s].c;
+      if ((!best || c.client_id < best->client_id) && passes(q, c.md))
+        best = &c;
+    }
+    return best;
+  };
+  if (q.selector->kind == selector_kind::min) {
+    for (auto g = nums.begin(); g != nums.end(); ++g)
+      if (const auto* c = best_in(g->second))
+        return c;
+  } else {
+    for (auto g = nums.rbegin(); g != nums.rend(); ++g)
+      if (const auto* c = best_in(g->second))
+        return c;
+  }
+  return nullptr;
+}
+
+// R-1 step 5 over this index: the selected member, or nullptr.
+const indexed_client* member_index::pick(const query& q) const {
+  const selector& sel = *q.selector;
+  bool extreme = sel.kind != selector_kind::avg && sel.at.top_level();
+  auto exact = plan(q, keys_, true);
+  if (extreme && !exact)
+    return walk_extreme(q);
+  auto members = exact ? verify(q, collect(*exact)) : filter(q);
+  std::vector<candidate> cands;
+  cands.reserve(members.size());
+  for (const auto* m : members)
+    cands.push_back(candidate{{}, m->client_id, selector_value(sel, m->md)});
+  auto chosen = select(sel.kind, cands);
+  return chosen ? members[*chosen] : nullptr;
+}
+
+std::vector<const indexed_client*> member_index::find(const query& q) const {
+  std::vector<const indexed_client*> out;
+  if (q.selector) {
+    if (const auto* c = pick(q))
+      out.push_back(c);
+  } else {
+    out = filter(q);
+  }
+  if (out.empty() && q.optional)
+    out = eligible(q);
+  return out;
+}
+
+std::vector<candidate> member_index::candidates(const query& q, std::string_view app_id) const {
+  std::vector<candidate> out;
+  auto as_candidate = [&](const indexed_client& c) {
+    return candidate{std::string(app_id), c.client_id,
+                     q.selector ? selector_value(*q.selector, c.md) : std::nullopt};
+  };
+  if (q.selector && q.selector->kind != selector_kind::avg) {
+    if (const auto* c = pick(q))
+      out.push_back(as_candidate(*c));
+    return out;
+  }
+  for (const auto* c : filter(q)) {
+    candidate cand = as_candidate(*c);
+    if (!q.selector || cand.sel)
+      out.push_back(std::move(cand));
+  }
+  return out;
+}
+
+} // namespace sy::query
