@@ -22,10 +22,15 @@ struct router_state {
   std::unordered_map<caf::actor_addr, key_type> by_addr;
   std::map<std::string, caf::actor, std::less<>> apps;
 
-  caf::actor app_of(caf::actor_system& sys, const std::string& app_id) {
+  /// The actor of `app_id`, spawned on first use and linked to the router so
+  /// it ends with it.
+  caf::actor app_of(caf::local_actor* self, const std::string& app_id) {
     auto it = apps.find(app_id);
-    if (it == apps.end())
-      it = apps.emplace(app_id, spawn_app(sys, app_id)).first;
+    if (it == apps.end()) {
+      auto a = spawn_app(self->system(), app_id);
+      self->link_to(a);
+      it = apps.emplace(app_id, std::move(a)).first;
+    }
     return it->second;
   }
 };
@@ -39,7 +44,7 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   self->monitor(client);
   st.by_addr[client.address()] = key;
   st.clients[key] = client;
-  auto app = st.app_of(self->system(), m.app_id);
+  auto app = st.app_of(self, m.app_id);
   self->send(app, add_atom::value, std::move(m));
   return app;
 }
@@ -69,7 +74,7 @@ caf::result<std::string, caf::actor> on_register(router_actor* self, member_info
       s.by_addr.erase(existing.address());
       s.clients.erase(cur);
       self->send(existing, kick_atom::value);
-      self->send(s.app_of(self->system(), key.first), remove_atom::value, key.second);
+      self->send(s.app_of(self, key.first), remove_atom::value, key.second);
       SY_LOG(info, "router") << "evicted stale client app=" << key.first << " client=" << key.second;
     }
     if (dry_run) {
@@ -93,11 +98,12 @@ void on_down(router_actor* self, const caf::down_msg& dm) {
   auto key = it->second;
   st.by_addr.erase(it);
   st.clients.erase(key);
-  self->send(st.app_of(self->system(), key.first), remove_atom::value, key.second);
+  self->send(st.app_of(self, key.first), remove_atom::value, key.second);
   SY_LOG(debug, "router") << "client left app=" << key.first << " client=" << key.second;
 }
 
-caf::behavior router(router_actor* self) {
+caf::behavior router(router_actor* self, std::string node_name) {
+  SY_LOG(debug, "router") << "started node=" << node_name;
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::message{};
@@ -110,6 +116,8 @@ caf::behavior router(router_actor* self) {
 
 } // namespace
 
-caf::actor spawn_router(caf::actor_system& sys) { return sys.spawn(router); }
+caf::actor spawn_router(caf::actor_system& sys, std::string node_name) {
+  return sys.spawn(router, std::move(node_name));
+}
 
 } // namespace sy::actors

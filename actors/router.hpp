@@ -2,11 +2,13 @@
 // The node router: the registry of identified clients (unique per
 // application and client id, L-6) and the directory of application actors.
 
+#include <string>
+
 #include <caf/fwd.hpp>
 
 namespace sy::actors {
 
-/// Spawns the router of this node.
-caf::actor spawn_router(caf::actor_system& sys);
+/// Spawns the router of this node (`node_name` appears in its log lines).
+caf::actor spawn_router(caf::actor_system& sys, std::string node_name);
 
 } // namespace sy::actors

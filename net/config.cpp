@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -133,6 +134,9 @@ std::string trim(const std::string& s) {
 }
 
 void read_file(std::map<std::string, std::string>& values, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    fail("cannot read configuration file " + path + ": it is a directory");
   std::ifstream in(path);
   if (!in)
     fail("cannot read configuration file " + path);

@@ -105,6 +105,7 @@ private:
     stream_.expires_never();
     bool v6 = stream_.socket().local_endpoint().address().is_v6();
     int fd = stream_.release_socket().release();
+    SY_LOG(trace, "http") << "upgrade fd=" << fd << " session=" << this;
     start_ws_session(ctx_, fd, v6, std::move(raw), *enc, peer_ip_);
   }
 

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   int status = 0;
   {
     caf::actor_system sys{caf_cfg};
-    auto router = actors::spawn_router(sys);
+    auto router = actors::spawn_router(sys, "local");
     auto opts = std::make_shared<const actors::options>(cfg.gateway);
     SY_LOG(info, "main") << "singyeong " << SY_VERSION << " starting";
     status = net::serve(sys, router, opts, cfg.net);

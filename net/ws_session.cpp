@@ -108,6 +108,8 @@ public:
     if (inflight_ > 0)
       --inflight_;
     do_read();
+    if (reading_)
+      paused_self_.reset();
   }
 
   void goodbye() {
@@ -128,6 +130,7 @@ private:
       return;
     }
     accepted_ = true;
+    SY_LOG(trace, "ws") << "accepted session=" << this;
     ws_.binary(proto::is_binary(enc_));
     std::weak_ptr<ws_session> weak = shared_from_this();
     registry_id_ = ctx_.sessions.add([weak] {
@@ -144,8 +147,13 @@ private:
   // -- reading ------------------------------------------------------------------
 
   void do_read() {
-    if (reading_ || read_stopped_ || inflight_ >= max_inflight)
+    if (reading_ || read_stopped_)
       return;
+    if (inflight_ >= max_inflight) {
+      // Paused: no operation holds us, so hold ourselves until credit comes.
+      paused_self_ = shared_from_this();
+      return;
+    }
     reading_ = true;
     ws_.async_read_some(buf_, read_chunk, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
   }
@@ -154,7 +162,7 @@ private:
     reading_ = false;
     if (ec) {
       if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
-        SY_LOG(debug, "ws") << "read ended peer=" << peer_ip_ << " error=" << ec.message();
+        SY_LOG(debug, "ws") << "read ended peer=" << peer_ip_ << " session=" << this << " error=" << ec.message();
       read_stopped_ = true;
       end_actor();
       return;
@@ -257,6 +265,7 @@ private:
 
   /// The connection is over for the actor: it quits and the router cleans up.
   void end_actor() {
+    paused_self_.reset();
     if (actor_) {
       caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
       actor_ = nullptr;
@@ -271,6 +280,7 @@ private:
   std::string raw_;
   beast::flat_buffer buf_;
   caf::actor actor_;
+  std::shared_ptr<ws_session> paused_self_;
   std::uint64_t registry_id_ = 0;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
