@@ -1,23 +1,128 @@
+// The app actor: one per application id. It owns the members' metadata in a
+// query::member_index (so targeted queries do not scan), their outboxes, and
+// answers routing for queries addressed to this application:
+//
+//   router --(route, req)--> app: filter -> selector -> optional -> pick -> push
+//   router --(gather, req)--> app: this app's candidates (application absent)
+//   router --(deliver, req, ids)--> app: push to the members the router chose
+
 #include "actors/app.hpp"
 
 #include <map>
+#include <random>
 
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/delivery.hpp"
+#include "proto/dispatch.hpp"
+#include "query/final_set.hpp"
+#include "query/index.hpp"
 
 namespace sy::actors {
 namespace {
 
+/// What the app keeps besides metadata (which lives in the index).
+struct member_rt {
+  outbox_ptr out;
+  proto::encoding enc = proto::encoding::json;
+  std::string socket_ip;
+  std::vector<std::string> tags;
+};
+
 struct app_state {
   static inline const char* name = "app";
   std::string app_id;
-  std::map<std::string, member_info, std::less<>> members;
+  query::member_index index;
+  std::map<std::string, member_rt, std::less<>> members;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  void add(member_info& m) {
+    members.insert_or_assign(m.client_id, member_rt{m.out, m.enc, m.socket_ip, m.tags});
+    index.upsert(m.client_id, std::move(m.metadata));
+  }
+
+  void remove(const std::string& cid) {
+    members.erase(cid);
+    index.remove(cid);
+  }
 
   void merge(const std::string& cid, md_entries e) {
+    const auto* c = index.get(cid);
+    if (!c)
+      return;
+    auto md = c->md;
+    query::merge(md, std::move(e.items));
+    index.upsert(cid, std::move(md));
+  }
+
+  std::vector<query::candidate> to_candidates(const std::vector<const query::indexed_client*>& v,
+                                              const query::query& q) const {
+    std::vector<query::candidate> out;
+    out.reserve(v.size());
+    for (const auto* c : v)
+      out.push_back(query::candidate{app_id, c->client_id,
+                                     q.selector ? query::selector_value(*q.selector, c->md) : std::nullopt});
+    return out;
+  }
+
+  query::value object_of(const std::string& cid) const {
+    const auto* c = index.get(cid);
     auto it = members.find(cid);
-    if (it != members.end())
-      query::merge(it->second.metadata, std::move(e.items));
+    if (!c || it == members.end())
+      return {};
+    return proto::client_object(app_id, cid, c->md, it->second.socket_ip, {}, it->second.tags);
+  }
+
+  query::final_set final_set(const query::query& q) const {
+    return query::compute_final_set(q, to_candidates(index.filter(q), q),
+                                    [&] { return to_candidates(index.eligible(q), q); });
+  }
+
+  candidate_list gather(const route_request& req) const {
+    candidate_list out;
+    out.filtered = to_candidates(index.filter(req.q), req.q);
+    if (req.q.optional)
+      out.eligible = to_candidates(index.eligible(req.q), req.q);
+    if (req.kind == route_kind::query_nodes) {
+      for (const auto* l : {&out.filtered, &out.eligible})
+        for (const auto& c : *l)
+          out.objects.emplace_back(c.client_id, object_of(c.client_id));
+    }
+    return out;
+  }
+
+  /// Pushes the message to these members (one encoding pass per encoding).
+  void deliver(const route_request& req, const std::vector<std::string>& ids) {
+    const char* t = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
+    shared_frame frame(proto::dispatch(t, proto::delivery(req.nonce, req.payload), now_ms()));
+    for (const auto& id : ids)
+      if (auto it = members.find(id); it != members.end() && it->second.out)
+        it->second.out->send(frame.bytes(it->second.enc));
+  }
+
+  /// A query addressed to this application only.
+  void route(const route_request& req) {
+    auto fs = final_set(req.q);
+    if (req.kind == route_kind::query_nodes) {
+      query::array nodes;
+      for (const auto& c : fs.members)
+        nodes.push_back(object_of(c.client_id));
+      return reply_nodes(req, std::move(nodes));
+    }
+    if (fs.members.empty()) {
+      if (!req.q.droppable)
+        reply_no_route(req);
+      return;
+    }
+    std::vector<std::string> ids;
+    if (req.kind == route_kind::broadcast) {
+      for (auto& c : fs.members)
+        ids.push_back(std::move(c.client_id));
+    } else {
+      ids.push_back(fs.members[*query::pick_one(req.q, fs, rng())].client_id);
+    }
+    deliver(req, ids);
   }
 };
 
@@ -29,14 +134,21 @@ caf::behavior app(app_actor* self, std::string app_id) {
     return caf::message{};
   });
   return {
-    [=](add_atom, member_info& m) { self->state.members.insert_or_assign(m.client_id, std::move(m)); },
-    [=](remove_atom, const std::string& cid) { self->state.members.erase(cid); },
+    // -- membership -----------------------------------------------------------
+    [=](add_atom, member_info& m) { self->state.add(m); },
+    [=](remove_atom, const std::string& cid) { self->state.remove(cid); },
     [=](update_md_atom, const std::string& cid, md_entries& e) {
       self->state.merge(cid, std::move(e));
       return true;
     },
     [=](set_md_atom, const std::string& cid, md_entries& e) { self->state.merge(cid, std::move(e)); },
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.members.size()); },
+    // -- routing --------------------------------------------------------------
+    [=](route_atom, const route_request& req) { self->state.route(req); },
+    [=](gather_atom, const route_request& req) { return self->state.gather(req); },
+    [=](deliver_atom, const route_request& req, const std::vector<std::string>& ids) {
+      self->state.deliver(req, ids);
+    },
   };
 }
 

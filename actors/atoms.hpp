@@ -11,7 +11,10 @@
 #include <caf/atom.hpp>
 
 #include "actors/outbox.hpp"
+#include "proto/frame.hpp"
 #include "query/metadata.hpp"
+#include "query/query.hpp"
+#include "query/select.hpp"
 
 namespace sy::actors {
 
@@ -41,6 +44,40 @@ using set_md_atom = caf::atom_constant<caf::atom("set_md")>;
 /// (count) -> size: number of registered clients (diagnostics, tests).
 using count_atom = caf::atom_constant<caf::atom("count")>;
 
+// -- routing ------------------------------------------------------------------
+/// (route, route_request): client -> router -> app; route and deliver.
+using route_atom = caf::atom_constant<caf::atom("route")>;
+/// (gather, route_request) -> candidate_list: one app's share of a query.
+using gather_atom = caf::atom_constant<caf::atom("gather")>;
+/// (deliver, route_request, client ids): push the message to those members.
+using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
+/// (connected, subscriber): a client got its ready; emit CLIENT_CONNECTED (C-2).
+using connected_atom = caf::atom_constant<caf::atom("connected")>;
+
+/// What a routing dispatch asks for.
+enum class route_kind : std::uint8_t { send, broadcast, query_nodes };
+
+/// One SEND, BROADCAST or QUERY_NODES on its way through router and apps.
+struct route_request {
+  route_kind kind = route_kind::send;
+  query::query q;
+  query::value payload;
+  query::value nonce;
+  /// The received frame (D-5's extra_info).
+  query::value echo;
+  /// Where op 3 answers and QUERY_NODES results go.
+  outbox_ptr reply_to;
+  proto::encoding reply_enc = proto::encoding::json;
+};
+
+/// One app's answer to a gather: steps 1–4 (and steps 1–3 for `optional`).
+struct candidate_list {
+  std::vector<query::candidate> filtered;
+  std::vector<query::candidate> eligible;
+  /// H-13 objects by client id (QUERY_NODES only), for both lists.
+  std::vector<std::pair<std::string, query::value>> objects;
+};
+
 /// Metadata entries to merge, in update order.
 struct md_entries {
   std::vector<std::pair<std::string, query::entry>> items;
@@ -57,9 +94,12 @@ struct member_info {
   bool receive_client_updates = false;
   query::metadata metadata;
   outbox_ptr out;
+  proto::encoding enc = proto::encoding::json;
 };
 
 } // namespace sy::actors
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::md_entries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::member_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::route_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::candidate_list)

@@ -20,8 +20,10 @@
 
 #include "actors/atoms.hpp"
 #include "actors/log.hpp"
+#include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
 #include "proto/identify.hpp"
+#include "query/parse.hpp"
 
 namespace sy::actors {
 namespace {
@@ -95,6 +97,7 @@ member_info make_member(client_state& st, const proto::identify& id, query::upda
   put("namespace", query::mtype::string, id.ns ? value{*id.ns} : value{});
   put("receive_client_updates", query::mtype::boolean, value{m.receive_client_updates});
   m.out = st.out;
+  m.enc = st.conn.enc;
   return m;
 }
 
@@ -108,6 +111,7 @@ void on_registered(client_actor* self, caf::actor app, member_info m) {
   SY_LOG(info, "client") << "identified app=" << st.app_id << " client=" << st.client_id
                          << " restricted=" << (st.restricted ? "true" : "false");
   self->delayed_send(self, st.grace(), hb_check_atom::value);
+  self->send(st.router, connected_atom::value); // C-2 comes after ready
 }
 
 void identify(client_actor* self, const proto::client_frame& f) {
@@ -176,6 +180,32 @@ void update_metadata(client_actor* self, const proto::client_frame& f) {
     .await([](bool) {}, [=](caf::error&) { fatal(self, errors::internal); });
 }
 
+/// SEND, BROADCAST (D-2) and QUERY_NODES (D-6): validate, then hand to the router.
+void route(client_actor* self, const proto::client_frame& f, route_kind kind) {
+  auto& st = self->state;
+  route_request req;
+  req.kind = kind;
+  query::value target;
+  if (kind == route_kind::query_nodes) {
+    target = proto::query_nodes_target(f.d());
+  } else {
+    auto body = proto::parse_send(f.d());
+    if (!body)
+      return st.send(proto::invalid(errors::invalid_dispatch, f.echo(), wall_ms()));
+    target = std::move(body->target);
+    req.payload = std::move(body->payload);
+    req.nonce = std::move(body->nonce);
+    req.echo = f.echo();
+  }
+  auto parsed = query::parse_query(target);
+  if (!parsed.ok())
+    return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, wall_ms()));
+  req.q = std::move(*parsed.parsed);
+  req.reply_to = st.out;
+  req.reply_enc = st.conn.enc;
+  self->send(st.router, route_atom::value, std::move(req));
+}
+
 void dispatch(client_actor* self, const proto::client_frame& f) {
   auto& st = self->state;
   const std::string* t = f.t();
@@ -184,6 +214,12 @@ void dispatch(client_actor* self, const proto::client_frame& f) {
     return st.send(proto::invalid(errors::restricted_dispatch(t ? *t : ""), value{}, wall_ms()));
   if (is_update)
     return update_metadata(self, f);
+  if (t && *t == "SEND")
+    return route(self, f, route_kind::send);
+  if (t && *t == "BROADCAST")
+    return route(self, f, route_kind::broadcast);
+  if (t && *t == "QUERY_NODES")
+    return route(self, f, route_kind::query_nodes);
   st.send(proto::invalid(errors::invalid_dispatch, f.echo(), wall_ms()));
 }
 

@@ -1,0 +1,35 @@
+#include "actors/delivery.hpp"
+
+#include <chrono>
+
+#include "proto/errors.hpp"
+
+namespace sy::actors {
+
+std::shared_ptr<const std::string> shared_frame::bytes(proto::encoding enc) {
+  auto& slot = cache_[static_cast<std::size_t>(enc)];
+  if (!slot)
+    slot = std::make_shared<const std::string>(proto::encode_frame(enc, frame_));
+  return slot;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_frame& f) {
+  if (out)
+    out->send(std::make_shared<const std::string>(proto::encode_frame(enc, f)));
+}
+
+void reply_no_route(const route_request& req) {
+  send_frame(req.reply_to, req.reply_enc, proto::invalid(proto::errors::no_route, req.echo, now_ms()));
+}
+
+void reply_nodes(const route_request& req, query::array nodes) {
+  query::value d{query::object{{"nodes", query::value{std::move(nodes)}}}};
+  send_frame(req.reply_to, req.reply_enc, proto::dispatch("QUERY_NODES", std::move(d), now_ms()));
+}
+
+} // namespace sy::actors

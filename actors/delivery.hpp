@@ -1,0 +1,39 @@
+#pragma once
+// Encoding outbound routing frames once per encoding and pushing them to
+// outboxes (D-3, D-5, D-6, C-2/C-3).
+
+#include <array>
+#include <memory>
+#include <string>
+
+#include "actors/atoms.hpp"
+#include "proto/frame.hpp"
+
+namespace sy::actors {
+
+/// One server frame, encoded lazily at most once per encoding and shared by
+/// every receiver of that encoding.
+class shared_frame {
+public:
+  explicit shared_frame(proto::server_frame f) : frame_(std::move(f)) {}
+  /// The bytes for this encoding.
+  std::shared_ptr<const std::string> bytes(proto::encoding enc);
+
+private:
+  proto::server_frame frame_;
+  std::array<std::shared_ptr<const std::string>, 3> cache_;
+};
+
+/// Milliseconds since the epoch (G-2 `ts`).
+std::int64_t now_ms();
+
+/// Sends one frame to one outbox in its encoding.
+void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_frame& f);
+
+/// D-5: op 3 `no_route` with the received frame.
+void reply_no_route(const route_request& req);
+
+/// D-6: the QUERY_NODES answer with these client objects (already sorted).
+void reply_nodes(const route_request& req, query::array nodes);
+
+} // namespace sy::actors

@@ -1,0 +1,188 @@
+"""Start and stop the singyeong server binary for black-box tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import wsclient
+
+DEFAULT_BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "singyeong")
+HOST = "127.0.0.1"
+
+# Variables that configure the server (spec section 16). They are removed from
+# the inherited environment so that only what a test sets reaches the server.
+_CONFIG_NAMES = ("PORT", "AUTH", "CLUSTERING", "REDIS_DSN", "COOKIE")
+
+
+def binary():
+    return os.environ.get("SINGYEONG_BIN") or os.path.normpath(DEFAULT_BIN)
+
+
+def clean_env():
+    env = {}
+    for k, v in os.environ.items():
+        if k in _CONFIG_NAMES or k.startswith("SINGYEONG_"):
+            continue
+        env[k] = v
+    return env
+
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def port_open(port, timeout=0.2):
+    try:
+        s = socket.create_connection((HOST, port), timeout=timeout)
+    except OSError:
+        return False
+    s.close()
+    return True
+
+
+class Node:
+    """One running server process.
+
+    settings: extra environment variables (values converted with str()).
+    args: extra command-line arguments.
+    """
+
+    def __init__(self, settings=None, args=(), port=None, start=True, base_env=True):
+        self.port = port or free_port()
+        self.env = clean_env()
+        if base_env:
+            self.env.update({
+                "PORT": str(self.port),
+                "SINGYEONG_BIND": HOST,
+                "SINGYEONG_LOG_LEVEL": "debug",
+            })
+        for k, v in (settings or {}).items():
+            if v is None:
+                self.env.pop(k, None)
+            else:
+                self.env[k] = str(v)
+        self.args = list(args)
+        self.proc = None
+        self.workdir = tempfile.mkdtemp(prefix="sy-e2e-")
+        self.log_path = os.path.join(self.workdir, "server.log")
+        self.returncode = None
+        if start:
+            self.start()
+
+    def start(self, wait=10.0):
+        self._logf = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([binary()] + self.args, env=self.env, cwd=self.workdir,
+                                     stdin=subprocess.DEVNULL, stdout=self._logf,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("server exited with %r during start-up; log:\n%s"
+                                     % (self.proc.returncode, self.log[-4000:]))
+            if port_open(self.port):
+                return self
+            time.sleep(0.05)
+        self.kill()
+        raise AssertionError("server did not accept TCP on port %d within %.0f s; log:\n%s"
+                             % (self.port, wait, self.log[-4000:]))
+
+    @property
+    def log(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                return f.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def terminate(self):
+        """Send SIGTERM without waiting."""
+        self.proc.send_signal(signal.SIGTERM)
+
+    def wait_exit(self, timeout=5.0):
+        """Wait for the process to exit; return its code, or None (then kill it)."""
+        try:
+            self.returncode = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            return None
+        finally:
+            if self.proc.poll() is not None:
+                self._logf.close()
+        return self.returncode
+
+    def stop(self, timeout=5.0):
+        """SIGTERM; assert exit code 0 within `timeout` seconds."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is not None:
+            code = self.proc.returncode
+            self._logf.close()
+            raise AssertionError("server had already exited with %r; log tail:\n%s"
+                                 % (code, self.log[-4000:]))
+        self.terminate()
+        code = self.wait_exit(timeout)
+        if code is None:
+            raise AssertionError("server did not exit within %.0f s of SIGTERM (killed); log tail:\n%s"
+                                 % (timeout, self.log[-4000:]))
+        if code != 0:
+            raise AssertionError("server exited with %r after SIGTERM (want 0); log tail:\n%s"
+                                 % (code, self.log[-4000:]))
+
+    def kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        try:
+            self._logf.close()
+        except Exception:
+            pass
+
+    # -- clients ----------------------------------------------------------
+    def ws(self, path="/gateway/websocket", **kw):
+        return wsclient.WSClient(HOST, self.port, path=path, **kw)
+
+    def http_get(self, path, headers=None):
+        return wsclient.http_get(HOST, self.port, path, headers=headers)
+
+    def upgrade_status(self, path, headers=None):
+        return wsclient.upgrade_status(HOST, self.port, path, headers=headers)
+
+
+def run(args=(), settings=None, timeout=5.0, base_env=True):
+    """Run the binary to completion; return (exit code, stderr text, stdout text).
+
+    With base_env, PORT (a free port), SINGYEONG_BIND and SINGYEONG_LOG_LEVEL
+    are set first so that a binary that wrongly starts serving does not clash
+    with anything. A process still running after `timeout` is killed and
+    reported as an AssertionError.
+    """
+    env = clean_env()
+    if base_env:
+        env.update({"PORT": str(free_port()), "SINGYEONG_BIND": HOST, "SINGYEONG_LOG_LEVEL": "debug"})
+    for k, v in (settings or {}).items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = str(v)
+    workdir = tempfile.mkdtemp(prefix="sy-e2e-run-")
+    proc = subprocess.Popen([binary()] + list(args), env=env, cwd=workdir, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        raise AssertionError("%r still running after %.0f s (killed); stderr:\n%s"
+                             % (list(args), timeout, err.decode("utf-8", "replace")[-3000:]))
+    return proc.returncode, err.decode("utf-8", "replace"), out.decode("utf-8", "replace")

@@ -1,0 +1,198 @@
+"""Configuration: spec section 16 (CFG) - environment, config file, flags."""
+
+import os
+import shutil
+import tempfile
+import unittest
+
+import node
+from harness import RECV, uid
+
+ALL_VARIABLES = [
+    "PORT", "AUTH", "SINGYEONG_HEARTBEAT_INTERVAL_MS", "SINGYEONG_IDLE_TIMEOUT_MS",
+    "SINGYEONG_MAX_FRAME_BYTES", "SINGYEONG_QUEUE_ACK_TIMEOUT_MS", "SINGYEONG_QUEUE_DLQ_TIME_MS",
+    "SINGYEONG_QUEUE_GC_INTERVAL_MS", "SINGYEONG_PROXY_TIMEOUT_MS", "SINGYEONG_BIND", "CLUSTERING",
+    "REDIS_DSN", "COOKIE", "SINGYEONG_CLUSTER_PORT", "SINGYEONG_CLUSTER_BIND", "SINGYEONG_CLUSTER_HOST",
+    "SINGYEONG_CLUSTER_NAME", "SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS", "SINGYEONG_PLUGINS_DIR",
+    "SINGYEONG_LOG_LEVEL", "SINGYEONG_MAX_OUTBOUND_BYTES", "SINGYEONG_HTTP_MAX_BODY_BYTES",
+    "SINGYEONG_CLUSTER_TLS_CA", "SINGYEONG_CLUSTER_TLS_CERT", "SINGYEONG_CLUSTER_TLS_KEY",
+    "SINGYEONG_METRICS_PER_APP",
+]
+
+
+def hello_interval(n):
+    ws = n.ws()
+    try:
+        hello = ws.recv_json(RECV)
+        assert hello["op"] == 0, hello
+        return hello["d"]["heartbeat_interval"]
+    finally:
+        ws.abort()
+
+
+def identify_restricted(n, **fields):
+    ws = n.ws()
+    try:
+        assert ws.recv_json(RECV)["op"] == 0
+        d = {"client_id": uid(), "application_id": "app"}
+        d.update(fields)
+        ws.send_json({"op": 1, "d": d})
+        ready = ws.recv_json(RECV)
+        assert ready["op"] == 2, ready
+        return ready["d"]["restricted"]
+    finally:
+        ws.abort()
+
+
+class Config(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="sy-e2e-cfg-")
+        self.nodes = []
+
+    def tearDown(self):
+        for n in self.nodes:
+            n.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def write(self, text, name="singyeong.env"):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def start(self, **kw):
+        n = node.Node(**kw)
+        self.nodes.append(n)
+        return n
+
+    def stop(self, n):
+        self.nodes.remove(n)
+        n.stop()
+
+    def assert_startup_error(self, args=(), settings=None, names=()):
+        """Exit code 2, and one stderr line containing every string in names."""
+        code, err, out = node.run(args=args, settings=settings)
+        self.assertEqual(code, 2, "exit code %r; stderr:\n%s" % (code, err))
+        lines = [ln for ln in err.splitlines() if all(s in ln for s in names)]
+        self.assertTrue(lines, "no stderr line names %r; stderr:\n%s" % (list(names), err))
+        return err
+
+    # -- help ---------------------------------------------------------------
+    def test_CFG_help_exits_0_and_lists_every_variable(self):
+        code, err, out = node.run(args=["--help"])
+        self.assertEqual(code, 0, err)
+        text = out + err
+        missing = [v for v in ALL_VARIABLES if v not in text]
+        self.assertEqual(missing, [], "--help does not mention these variables:\n" + text)
+
+    # -- config file ----------------------------------------------------------
+    def test_CFG_config_file_with_comments_and_blank_lines_is_read(self):
+        path = self.write("# singyeong settings\n\nSINGYEONG_HEARTBEAT_INTERVAL_MS=2345\n\n   \n# done\n")
+        n = self.start(args=["--config", path])
+        self.assertEqual(hello_interval(n), 2345)
+        self.stop(n)
+
+    def test_CFG_SINGYEONG_CONFIG_names_the_config_file_too(self):
+        path = self.write("SINGYEONG_HEARTBEAT_INTERVAL_MS=3456\n")
+        n = self.start(settings={"SINGYEONG_CONFIG": path})
+        self.assertEqual(hello_interval(n), 3456)
+        self.stop(n)
+
+    def test_CFG_a_string_setting_from_the_config_file_is_applied(self):
+        path = self.write("AUTH=filesecret\n")
+        n = self.start(args=["--config", path], settings={"AUTH": None})
+        self.assertFalse(identify_restricted(n, auth="filesecret"))
+        self.assertTrue(identify_restricted(n, auth="other"))
+        self.stop(n)
+
+    def test_CFG_config_file_values_may_be_quoted_as_in_systemd_environment_files(self):
+        path = self.write('AUTH="two words"\n')
+        n = self.start(args=["--config", path], settings={"AUTH": None})
+        self.assertFalse(identify_restricted(n, auth="two words"))
+        self.stop(n)
+
+    def test_CFG1_PORT_from_the_config_file_is_used_when_the_environment_has_none(self):
+        port = node.free_port()
+        path = self.write("PORT=%d\n" % port)
+        n = self.start(port=port, settings={"PORT": None}, args=["--config", path])
+        self.assertEqual(hello_interval(n), 45000)  # CFG-3 default
+        self.stop(n)
+
+    def test_CFG_an_unknown_key_in_the_config_file_is_a_startup_error_naming_key_and_file(self):
+        path = self.write("# ok\nSINGYEONG_HEARTBEAT_INTERVAL_MS=1000\n\nSINGYEONG_NO_SUCH_KNOB=1\n")
+        self.assert_startup_error(args=["--config", path], names=["SINGYEONG_NO_SUCH_KNOB", path])
+
+    def test_CFG_a_wrongly_typed_value_in_the_config_file_names_key_and_file(self):
+        path = self.write("SINGYEONG_HEARTBEAT_INTERVAL_MS=soon\n")
+        self.assert_startup_error(args=["--config", path], names=["SINGYEONG_HEARTBEAT_INTERVAL_MS", path])
+
+    def test_CFG_a_missing_config_file_is_a_startup_error_naming_it(self):
+        path = os.path.join(self.dir, "does-not-exist.env")
+        self.assert_startup_error(args=["--config", path], names=[path])
+
+    def test_CFG_an_unreadable_config_file_is_a_startup_error_naming_it(self):
+        path = os.path.join(self.dir, "a-directory.env")
+        os.mkdir(path)  # reading a directory fails even for root
+        self.assert_startup_error(args=["--config", path], names=[path])
+
+    # -- environment ------------------------------------------------------------
+    def test_CFG1_PORT_out_of_range_is_a_startup_error_naming_PORT(self):
+        for value in ("70000", "65536", "-1"):
+            with self.subTest(PORT=value):
+                self.assert_startup_error(settings={"PORT": value}, names=["PORT"])
+
+    def test_CFG1_non_numeric_PORT_is_a_startup_error(self):
+        for value in ("abc", "80x", "4.5"):
+            with self.subTest(PORT=value):
+                self.assert_startup_error(settings={"PORT": value}, names=["PORT"])
+
+    def test_CFG3_non_numeric_heartbeat_interval_in_the_environment_is_a_startup_error(self):
+        self.assert_startup_error(settings={"SINGYEONG_HEARTBEAT_INTERVAL_MS": "abc"},
+                                  names=["SINGYEONG_HEARTBEAT_INTERVAL_MS"])
+
+    def test_CFG19_an_unknown_log_level_is_a_startup_error(self):
+        self.assert_startup_error(settings={"SINGYEONG_LOG_LEVEL": "nope"}, names=["SINGYEONG_LOG_LEVEL"])
+
+    def test_CFG19_every_documented_log_level_is_accepted(self):
+        for level in ("error", "warn", "info", "debug", "trace"):
+            with self.subTest(level=level):
+                n = self.start(settings={"SINGYEONG_LOG_LEVEL": level})
+                self.stop(n)
+
+    # -- flags and precedence ------------------------------------------------------
+    def test_CFG3_heartbeat_interval_flag_sets_the_hello_interval(self):
+        n = self.start(args=["--heartbeat-interval-ms", "1234"])
+        self.assertEqual(hello_interval(n), 1234)
+        self.stop(n)
+
+    def test_CFG_environment_overrides_the_file_and_flags_override_both(self):
+        path = self.write("SINGYEONG_HEARTBEAT_INTERVAL_MS=1111\n")
+        with self.subTest(case="file only"):
+            n = self.start(args=["--config", path])
+            self.assertEqual(hello_interval(n), 1111)
+            self.stop(n)
+        with self.subTest(case="env over file"):
+            n = self.start(args=["--config", path], settings={"SINGYEONG_HEARTBEAT_INTERVAL_MS": 2222})
+            self.assertEqual(hello_interval(n), 2222)
+            self.stop(n)
+        with self.subTest(case="flag over env and file"):
+            n = self.start(args=["--config", path, "--heartbeat-interval-ms", "3333"],
+                           settings={"SINGYEONG_HEARTBEAT_INTERVAL_MS": 2222})
+            self.assertEqual(hello_interval(n), 3333)
+            self.stop(n)
+
+    def test_CFG1_port_flag_overrides_PORT_in_the_environment(self):
+        port, other = node.free_port(), node.free_port()
+        while other == port:
+            other = node.free_port()
+        n = self.start(port=port, settings={"PORT": other}, args=["--port", str(port)])
+        self.assertEqual(hello_interval(n), 45000)
+        self.assertFalse(node.port_open(other), "server also/instead listens on the PORT from the environment")
+        self.stop(n)
+
+    def test_CFG_an_unknown_flag_is_a_startup_error_naming_it(self):
+        self.assert_startup_error(args=["--no-such-flag", "1"], names=["no-such-flag"])
+
+
+if __name__ == "__main__":
+    unittest.main()
