@@ -20,13 +20,15 @@ void sort_by_id(std::vector<const indexed_client*>& v) {
 
 // -- membership ----------------------------------------------------------------
 
-void member_index::index_entry(slot_id s, const std::string& key, const entry& e) { keys_[key].add(s, e); }
+void member_index::index_entry(slot_id s, const std::string& key, const entry& e) {
+  keys_[key].add(s, slots_[s].c.client_id, e);
+}
 
 void member_index::unindex_entry(slot_id s, const std::string& key, const entry& e) {
   auto it = keys_.find(key);
   if (it == keys_.end())
     return;
-  it->second.remove(s, e);
+  it->second.remove(s, slots_[s].c.client_id, e);
   if (it->second.empty())
     keys_.erase(it);
 }
@@ -126,42 +128,51 @@ std::vector<const indexed_client*> member_index::eligible(const query& q) const 
   return out;
 }
 
-// $min/$max on a top-level key without a bucket to start from: walk the
-// ordered numbers from the wanted end and stop at the first group with a
-// passing member (ties inside a group go to the smallest client id, R-3).
-const indexed_client* member_index::walk_extreme(const query& q) const {
+// $min/$max on a top-level key: walk the ordered numbers from the wanted end
+// and stop at the first group with a passing member (ties inside a group go to
+// the smallest client id, R-3). Gives up (nullopt) after visiting `budget`
+// members; a finished walk returns the winner or nullptr.
+std::optional<const indexed_client*> member_index::walk_extreme(const query& q, std::size_t budget) const {
   auto it = keys_.find(q.selector->at.key());
   if (it == keys_.end())
     return nullptr;
   const number_map& nums = it->second.numbers();
-  auto best_in = [&](const posting& group) {
-    const indexed_client* best = nullptr;
-    for (slot_id s : group) {
-      const indexed_client& c = slots_[s].c;
-      if ((!best || c.client_id < best->client_id) && passes(q, c.md))
-        best = &c;
+  std::size_t visited = 0;
+  auto first_in = [&](const id_group& group) -> const indexed_client* {
+    for (const auto& [id, s] : group) { // id order: the first passing member wins
+      ++visited;
+      if (passes(q, slots_[s].c.md))
+        return &slots_[s].c;
+      if (visited > budget)
+        return nullptr;
     }
-    return best;
+    return nullptr;
   };
-  if (q.selector->kind == selector_kind::min) {
-    for (auto g = nums.begin(); g != nums.end(); ++g)
-      if (const auto* c = best_in(g->second))
+  auto walk = [&](auto first, auto last) -> std::optional<const indexed_client*> {
+    for (; first != last; ++first) {
+      if (const auto* c = first_in(first->second))
         return c;
-  } else {
-    for (auto g = nums.rbegin(); g != nums.rend(); ++g)
-      if (const auto* c = best_in(g->second))
-        return c;
-  }
-  return nullptr;
+      if (visited > budget)
+        return std::nullopt;
+    }
+    return nullptr;
+  };
+  if (q.selector->kind == selector_kind::min)
+    return walk(nums.begin(), nums.end());
+  return walk(nums.rbegin(), nums.rend());
 }
 
-// R-1 step 5 over this index: the selected member, or nullptr.
+// R-1 step 5 over this index: the selected member, or nullptr. For $min/$max
+// on a top-level key the ordered walk usually stops after a few members; if
+// it runs past the size of the best bucket, that bucket is verified instead,
+// so the cost stays within about twice the cheaper of the two.
 const indexed_client* member_index::pick(const query& q) const {
   const selector& sel = *q.selector;
-  bool extreme = sel.kind != selector_kind::avg && sel.at.top_level();
   auto exact = plan(q, keys_, true);
-  if (extreme && !exact)
-    return walk_extreme(q);
+  if (sel.kind != selector_kind::avg && sel.at.top_level()) {
+    if (auto walked = walk_extreme(q, exact ? exact->size : static_cast<std::size_t>(-1)))
+      return *walked;
+  }
   auto members = exact ? verify(q, collect(*exact)) : filter(q);
   std::vector<candidate> cands;
   cands.reserve(members.size());

@@ -66,7 +66,7 @@ private:
   std::vector<const indexed_client*> scan(const query& q) const;
   std::vector<const indexed_client*> verify(const query& q, const std::vector<slot_id>& slots) const;
   const indexed_client* pick(const query& q) const;
-  const indexed_client* walk_extreme(const query& q) const;
+  std::optional<const indexed_client*> walk_extreme(const query& q, std::size_t budget) const;
   void index_entry(slot_id s, const std::string& key, const entry& e);
   void unindex_entry(slot_id s, const std::string& key, const entry& e);
 

@@ -121,7 +121,8 @@ std::vector<slot_id> collect(const probe& p) {
       default: hi = p.nums->upper_bound(p.bound); break; // lte
     }
     for (auto it = lo; it != hi; ++it)
-      out.insert(out.end(), it->second.begin(), it->second.end());
+      for (const auto& [id, s] : it->second)
+        out.push_back(s);
   } else {
     out.reserve(p.size);
     for (const auto* list : p.lists)

@@ -33,23 +33,23 @@ template <class F> void key_index::each_bucket(const entry& e, F&& f) {
   }
 }
 
-void key_index::add(slot_id s, const entry& e) {
+void key_index::add(slot_id s, std::string_view id, const entry& e) {
   each_bucket(e, [&](family fam, const std::string& k) {
     auto& m = fam == family::equal ? equal_ : (fam == family::version ? version_ : elem_);
     m[k].insert(s);
   });
   if (auto n = to_number(e.val); n && !n->is_nan())
-    num_[*n].insert(s);
+    num_[*n].emplace(id, s);
 }
 
-void key_index::remove(slot_id s, const entry& e) {
+void key_index::remove(slot_id s, std::string_view id, const entry& e) {
   each_bucket(e, [&](family fam, const std::string& k) {
     drop(fam == family::equal ? equal_ : (fam == family::version ? version_ : elem_), k, s);
   });
   if (auto n = to_number(e.val); n && !n->is_nan()) {
     auto it = num_.find(*n);
     if (it != num_.end()) {
-      it->second.erase(s);
+      it->second.erase(id);
       if (it->second.empty())
         num_.erase(it);
     }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -19,16 +20,19 @@ namespace sy::query {
 using slot_id = std::uint32_t;
 /// The members in one bucket.
 using posting = std::unordered_set<slot_id>;
+/// Members with equal numbers, by client id (the R-3 tie-break order); the
+/// views point at the member's own id string, which outlives its entries.
+using id_group = std::map<std::string_view, slot_id>;
 /// Numeric values in exact order (int 1 and float 1.0 share a group).
-using number_map = std::map<number, posting, number_less>;
+using number_map = std::map<number, id_group, number_less>;
 
 /// The indexes of one metadata key.
 class key_index {
 public:
-  /// Records that member `s` holds entry `e` at this key.
-  void add(slot_id s, const entry& e);
-  /// Forgets what `add(s, e)` recorded (`e` must be the same entry).
-  void remove(slot_id s, const entry& e);
+  /// Records that member `s` (client id `id`) holds entry `e` at this key.
+  void add(slot_id s, std::string_view id, const entry& e);
+  /// Forgets what `add(s, id, e)` recorded (`e` must be the same entry).
+  void remove(slot_id s, std::string_view id, const entry& e);
   /// True when no member has this key any more.
   bool empty() const { return equal_.empty() && version_.empty() && elem_.empty() && num_.empty(); }
 

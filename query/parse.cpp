@@ -37,7 +37,7 @@ bool parse_application(const value* v, query& q, std::string& error) {
   const auto& items = v->as_array();
   for (std::size_t k = 0; k < items.size(); ++k) {
     if (!items[k].is_string()) {
-      error = "application[" + std::to_string(k) + "]: tags must be strings";
+      error = std::string("application[").append(std::to_string(k)).append("]: tags must be strings");
       return false;
     }
     q.tags.push_back(items[k].as_string());
@@ -57,7 +57,7 @@ bool parse_selector(const value* v, query& q, std::string& error) {
   if (entries.empty())
     return true;
   if (entries.size() > 1) {
-    error = "selector: must have exactly one entry, got " + std::to_string(entries.size());
+    error = std::string("selector: must have exactly one entry, got ").append(std::to_string(entries.size()));
     return false;
   }
   const auto& [name, arg] = entries.front();
@@ -69,11 +69,11 @@ bool parse_selector(const value* v, query& q, std::string& error) {
   else if (name == "$avg")
     s.kind = selector_kind::avg;
   else {
-    error = "selector: unknown selector '" + name + "' (expected $min, $max or $avg)";
+    error = std::string("selector: unknown selector '").append(name).append("' (expected $min, $max or $avg)");
     return false;
   }
   if (!arg.is_string()) {
-    error = "selector." + name + ": must be a string naming a metadata key";
+    error = std::string("selector.").append(name).append(": must be a string naming a metadata key");
     return false;
   }
   const std::string& k = arg.as_string();
@@ -81,7 +81,7 @@ bool parse_selector(const value* v, query& q, std::string& error) {
     std::string why;
     auto p = parse_pointer(k, why);
     if (!p) {
-      error = "selector." + name + ": " + why + ", got '" + k + "'";
+      error = std::string("selector.").append(name).append(": ").append(why).append(", got '").append(k).append("'");
       return false;
     }
     s.at = std::move(*p);
