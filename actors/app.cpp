@@ -8,6 +8,7 @@
 
 #include "actors/app.hpp"
 
+#include <chrono>
 #include <map>
 #include <random>
 
@@ -15,6 +16,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/delivery.hpp"
+#include "actors/metrics.hpp"
 #include "proto/dispatch.hpp"
 #include "query/final_set.hpp"
 #include "query/index.hpp"
@@ -95,6 +97,7 @@ struct app_state {
   /// Pushes the message to these members (one encoding pass per encoding).
   void deliver(const route_request& req, const std::vector<std::string>& ids) {
     const char* t = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
+    (req.kind == route_kind::broadcast ? metrics::routed_broadcast : metrics::routed_send) += 1;
     shared_frame frame(proto::dispatch(t, proto::delivery(req.nonce, req.payload), now_ms()));
     for (const auto& id : ids)
       if (auto it = members.find(id); it != members.end() && it->second.out)
@@ -103,8 +106,12 @@ struct app_state {
 
   /// A query addressed to this application only.
   void route(const route_request& req) {
+    auto started = std::chrono::steady_clock::now();
     auto fs = final_set(req.q);
+    metrics::observe_query_us(
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());
     if (req.kind == route_kind::query_nodes) {
+      ++metrics::routed_query;
       query::array nodes;
       for (const auto& c : fs.members)
         nodes.push_back(object_of(c.client_id));

@@ -3,6 +3,7 @@
 // message type, in one place. Atom texts are at most 10 characters.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,6 +55,9 @@ using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
 /// (connected, subscriber): a client got its ready; emit CLIENT_CONNECTED (C-2).
 using connected_atom = caf::atom_constant<caf::atom("connected")>;
 
+/// (discover, tags) -> application ids matching them (T-3), sorted.
+using discover_atom = caf::atom_constant<caf::atom("discover")>;
+
 /// What a routing dispatch asks for.
 enum class route_kind : std::uint8_t { send, broadcast, query_nodes };
 
@@ -68,6 +72,8 @@ struct route_request {
   /// Where op 3 answers and QUERY_NODES results go.
   outbox_ptr reply_to;
   proto::encoding reply_enc = proto::encoding::json;
+  /// When set, QUERY_NODES results go here instead (HTTP query, H-4).
+  std::function<void(query::array)> on_nodes;
 };
 
 /// One app's answer to a gather: steps 1–4 (and steps 1–3 for `optional`).

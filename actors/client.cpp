@@ -20,6 +20,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
 #include "proto/identify.hpp"
@@ -54,6 +55,9 @@ struct client_state {
   caf::actor_clock::time_point last_hb;
 
   void send(const proto::server_frame& f) {
+    if (f.code == proto::op::invalid || f.code == proto::op::error)
+      if (const auto* e = f.d.find("error"); e && e->is_string())
+        metrics::count_error(e->as_string());
     out->send(std::make_shared<const std::string>(proto::encode_frame(conn.enc, f)));
   }
   std::chrono::milliseconds grace() const { return std::chrono::milliseconds(opts->heartbeat_interval_ms * 3 / 2); }
@@ -294,6 +298,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
   self->delayed_send(self, std::chrono::milliseconds(st.opts->idle_timeout_ms), idle_atom::value);
   return {
     [=](frame_atom, const std::string& bytes) {
+      ++metrics::frames_in;
       on_frame(self, bytes);
       self->state.out->ack();
     },

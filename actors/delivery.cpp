@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "actors/metrics.hpp"
 #include "proto/errors.hpp"
 
 namespace sy::actors {
@@ -24,10 +25,14 @@ void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_
 }
 
 void reply_no_route(const route_request& req) {
+  ++metrics::no_route;
+  metrics::count_error(proto::errors::no_route);
   send_frame(req.reply_to, req.reply_enc, proto::invalid(proto::errors::no_route, req.echo, now_ms()));
 }
 
 void reply_nodes(const route_request& req, query::array nodes) {
+  if (req.on_nodes)
+    return req.on_nodes(std::move(nodes));
   query::value d{query::object{{"nodes", query::value{std::move(nodes)}}}};
   send_frame(req.reply_to, req.reply_enc, proto::dispatch("QUERY_NODES", std::move(d), now_ms()));
 }

@@ -21,6 +21,7 @@
 #include "actors/atoms.hpp"
 #include "actors/delivery.hpp"
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
 #include "query/final_set.hpp"
@@ -91,6 +92,7 @@ struct router_state {
     auto reg = std::move(it->second);
     by_addr.erase(reg.actor.address());
     clients.erase(it);
+    --metrics::clients_identified;
     count_tags(reg.info, -1);
     self->send(app_of(self, key.first), remove_atom::value, key.second);
     if (reg.announced) {
@@ -113,6 +115,7 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   registration reg{client, m, false};
   reg.info.metadata.clear();
   st.clients[key] = std::move(reg);
+  ++metrics::clients_identified;
   self->send(app, add_atom::value, std::move(m));
   return app;
 }
@@ -202,6 +205,7 @@ void finish(router_actor* self, const std::shared_ptr<gathering>& g) {
   if (fs.members.empty())
     return empty_result(g->req);
   if (g->req.kind == route_kind::query_nodes) {
+    ++metrics::routed_query;
     query::array nodes;
     for (const auto& c : fs.members)
       nodes.push_back(g->objects[{c.app_id, c.client_id}]);
@@ -278,6 +282,13 @@ caf::behavior router(router_actor* self, std::string node_name) {
     [=](register_atom, member_info& m, bool dry_run) { return on_register(self, std::move(m), dry_run); },
     [=](connected_atom) { on_connected(self); },
     [=](route_atom, route_request& req) { on_route(self, req); },
+    [=](discover_atom, const std::vector<std::string>& tags) {
+      std::vector<std::string> apps;
+      for (const auto& [app, pooled] : self->state.pooled_tags())
+        if (query::tags_match(tags, pooled))
+          apps.push_back(app);
+      return apps;
+    },
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.clients.size()); },
   };
 }

@@ -1,6 +1,101 @@
+// The HTTP routes (H-*, T-3): plain functions from request to response. Routes
+// that need the actors (query, discovery) answer asynchronously through the
+// bridge; nothing here blocks an io thread.
+
 #include "net/http_api.hpp"
 
+#include <algorithm>
+
+#include "actors/bridge.hpp"
+#include "actors/metrics.hpp"
+#include "proto/identify.hpp"
+#include "proto/json.hpp"
+#include "query/parse.hpp"
+
 namespace sy::net {
+namespace {
+
+using query::value;
+
+const std::string* header(const http_request& req, std::string_view name) {
+  for (const auto& [k, v] : req.headers)
+    if (k.size() == name.size()
+        && std::equal(k.begin(), k.end(), name.begin(), [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      return &v;
+  return nullptr;
+}
+
+/// A-8: with a password configured, `Authorization` must equal it.
+bool authorized(const context& ctx, const http_request& req) {
+  if (ctx.opts->auth.empty())
+    return true;
+  const std::string* h = header(req, "authorization");
+  return h && proto::constant_time_equal(*h, ctx.opts->auth);
+}
+
+/// H-2: the body as a JSON object. Returns 0 when it is one; otherwise the
+/// status of the answer already written to `res`.
+bool json_body(const http_request& req, value& out, http_response& res) {
+  const std::string* ct = header(req, "content-type");
+  bool is_json = !ct || ct->rfind("application/json", 0) == 0;
+  std::string err;
+  if (is_json && !proto::parse_json(req.body, out, err)) {
+    res = json_response(400, R"({"errors":{"detail":"Bad Request"}})");
+    return false;
+  }
+  if (!is_json || !out.is_object()) {
+    res = json_response(400, R"({"errors":["invalid query"]})");
+    return false;
+  }
+  return true;
+}
+
+void api_query(context& ctx, const http_request& req, std::function<void(http_response)> done) {
+  value body;
+  http_response res;
+  if (!json_body(req, body, res))
+    return done(std::move(res));
+  auto parsed = query::parse_query(body);
+  if (!parsed.ok())
+    return done(json_response(400, R"({"errors":["invalid query"]})"));
+  actors::query_nodes(ctx.sys, ctx.router, std::move(*parsed.parsed), [done](bool ok, query::array nodes) {
+    if (!ok)
+      return done(json_response(500, R"({"errors":{"detail":"Internal Server Error"}})"));
+    done(json_response(200, proto::to_json(value{std::move(nodes)})));
+  });
+}
+
+void api_discovery(context& ctx, const http_request& req, std::function<void(http_response)> done) {
+  bool found = false;
+  auto q = query_param(req.target, "q", found);
+  if (!found)
+    return done(json_response(400, R"({"status":"error","error":"no query parameter"})"));
+  value tags;
+  std::string err;
+  bool ok = proto::parse_json(q, tags, err) && tags.is_array();
+  std::vector<std::string> wanted;
+  if (ok)
+    for (const auto& t : tags.as_array()) {
+      if (!t.is_string()) {
+        ok = false;
+        break;
+      }
+      wanted.push_back(t.as_string());
+    }
+  if (!ok)
+    return done(json_response(400, R"({"status":"error","error":"invalid query parameter"})"));
+  actors::discover(ctx.sys, ctx.router, std::move(wanted), [done](bool ok, std::vector<std::string> apps) {
+    if (!ok)
+      return done(json_response(500, R"({"errors":{"detail":"Internal Server Error"}})"));
+    query::array result(apps.begin(), apps.end());
+    value body{query::object{{"status", value{"ok"}}, {"result", value{std::move(result)}}}};
+    done(json_response(200, proto::to_json(body)));
+  });
+}
+
+http_response not_found() { return json_response(404, R"({"code":404,"error":"not found"})"); }
+
+} // namespace
 
 http_response json_response(unsigned status, std::string body) {
   http_response r;
@@ -48,8 +143,7 @@ std::string query_param(const std::string& target, const std::string& name, bool
     auto amp = rest.find('&');
     auto part = rest.substr(0, amp);
     auto eq = part.find('=');
-    auto key = percent_decode(part.substr(0, eq));
-    if (key == name) {
+    if (percent_decode(part.substr(0, eq)) == name) {
       found = true;
       return eq == std::string_view::npos ? std::string{} : percent_decode(part.substr(eq + 1));
     }
@@ -60,25 +154,38 @@ std::string query_param(const std::string& target, const std::string& name, bool
   return {};
 }
 
-http_response handle_http(context& ctx, const http_request& req) {
+void handle_http(context& ctx, const http_request& req, std::function<void(http_response)> done) {
+  ++actors::metrics::http_requests;
   auto path = target_path(req.target);
-  bool get = req.method == "GET" || req.method == "HEAD";
+  bool get = req.method == "GET" || req.method == "HEAD"; // H-12
   if (get && path == "/") {
     http_response r;
     r.status = 302;
     r.headers.emplace_back("Location", "/gateway/websocket");
-    return r;
+    return done(std::move(r));
   }
   if (get && path == "/gateway/websocket")
-    return json_response(400, R"({"errors":{"detail":"Bad Request"}})");
+    return done(json_response(400, R"({"errors":{"detail":"Bad Request"}})")); // H-10
   if (get && path == "/api/version")
-    return json_response(200, std::string(R"({"api":"v1","singyeong":")") + SY_VERSION + "\"}");
-  if (get && path == "/healthz") {
-    if (ctx.shutting_down)
-      return json_response(503, R"({"status":"shutting down"})");
-    return json_response(200, R"({"status":"ok"})");
+    return done(json_response(200, std::string(R"({"api":"v1","singyeong":")") + SY_VERSION + "\"}"));
+  if (get && path == "/healthz")
+    return done(ctx.shutting_down ? json_response(503, R"({"status":"shutting down"})")
+                                  : json_response(200, R"({"status":"ok"})"));
+  if (get && path == "/metrics") {
+    http_response r;
+    r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    r.body = actors::metrics::render();
+    return done(std::move(r));
   }
-  return json_response(404, R"({"code":404,"error":"not found"})");
+  bool query = req.method == "POST" && path == "/api/v1/query";
+  bool discovery = get && path == "/api/v1/discovery/tags";
+  if (!query && !discovery)
+    return done(not_found()); // H-9: before any auth check
+  if (!authorized(ctx, req))
+    return done(json_response(401, R"({"status":"error","error":"not authorized"})"));
+  if (query)
+    return api_query(ctx, req, std::move(done));
+  api_discovery(ctx, req, std::move(done));
 }
 
 } // namespace sy::net

@@ -2,6 +2,7 @@
 // The HTTP routes of a node as plain functions: a request in, a response out.
 // No Beast here, so route logic compiles fast and is easy to test.
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -26,8 +27,9 @@ struct http_response {
   std::string body;
 };
 
-/// Answers one non-websocket request (H-*).
-http_response handle_http(context& ctx, const http_request& req);
+/// Answers one non-websocket request (H-*); `done` may be called later and
+/// from another thread.
+void handle_http(context& ctx, const http_request& req, std::function<void(http_response)> done);
 
 /// A JSON response with the right content type (H-1).
 http_response json_response(unsigned status, std::string body);

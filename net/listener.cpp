@@ -10,6 +10,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -82,10 +83,15 @@ private:
       r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     r.body = std::move(req.body());
     r.peer_ip = peer_ip_;
-    auto res = handle_http(ctx_, r);
-    if (r.method == "HEAD")
-      res.body.clear();
-    write(std::move(res), req.keep_alive());
+    bool head = r.method == "HEAD";
+    bool keep_alive = req.keep_alive();
+    handle_http(ctx_, r, [self = shared_from_this(), head, keep_alive](http_response res) {
+      if (head)
+        res.body.clear();
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive]() mutable {
+        self->write(std::move(res), keep_alive);
+      });
+    });
   }
 
   void upgrade(http::request<http::string_body>& req) {

@@ -27,6 +27,7 @@
 #include "actors/atoms.hpp"
 #include "actors/client.hpp"
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "net/context.hpp"
 #include "proto/errors.hpp"
 
@@ -67,8 +68,10 @@ public:
     : ctx_(ctx), ws_(std::move(socket)), enc_(enc), peer_ip_(std::move(peer_ip)), timer_(ws_.get_executor()) {}
 
   ~ws_session() {
-    if (registry_id_)
+    if (registry_id_) {
       ctx_.sessions.remove(registry_id_);
+      --actors::metrics::connections_open;
+    }
   }
 
   void start(std::string raw_request) {
@@ -94,6 +97,7 @@ public:
     queued_bytes_ += frame->size();
     if (queued_bytes_ > ctx_.net.max_outbound_bytes)
       return slow_consumer();
+    ++actors::metrics::frames_out;
     queue_.push_back(std::move(frame));
     if (!writing_)
       do_write();
@@ -137,6 +141,7 @@ private:
     SY_LOG(trace, "ws") << "accepted session=" << this;
     ws_.binary(proto::is_binary(enc_));
     std::weak_ptr<ws_session> weak = shared_from_this();
+    ++actors::metrics::connections_open;
     registry_id_ = ctx_.sessions.add([weak] {
       if (auto s = weak.lock())
         asio::post(s->ws_.get_executor(), [s] { s->goodbye(); });
@@ -219,6 +224,7 @@ private:
 
   /// L-20: drop what is queued and cut the connection with 1008.
   void slow_consumer() {
+    ++actors::metrics::slow_consumers;
     SY_LOG(warn, "ws") << "slow consumer disconnected peer=" << peer_ip_ << " queued_bytes=" << queued_bytes_;
     if (writing_) {
       // The frame being written stays (its buffer is in use); the rest goes.

@@ -19,6 +19,16 @@ struct builder {
   value root;
   bool have_root = false;
   bool too_deep = false;
+  bool bad_escape = false;
+
+  // RapidJSON validates the raw bytes but decodes an escaped lone low
+  // surrogate (\udc00) into UTF-8 bytes ED B0..BF, which are not UTF-8.
+  bool has_surrogate(const char* s, rapidjson::SizeType n) {
+    for (rapidjson::SizeType i = 0; i + 1 < n; ++i)
+      if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
+        return bad_escape = true;
+    return false;
+  }
 
   bool put(value v) {
     if (stack.empty()) {
@@ -63,7 +73,11 @@ struct builder {
   }
   bool Double(double d) { return put(value{d}); }
   bool RawNumber(const char*, rapidjson::SizeType, bool) { return false; }
-  bool String(const char* s, rapidjson::SizeType n, bool) { return put(value{std::string(s, n)}); }
+  bool String(const char* s, rapidjson::SizeType n, bool) {
+    if (has_surrogate(s, n))
+      return false;
+    return put(value{std::string(s, n)});
+  }
   bool StartObject() {
     if (!open(value{query::object{}}))
       return false;
@@ -71,6 +85,8 @@ struct builder {
     return true;
   }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
+    if (has_surrogate(s, n))
+      return false;
     keys.back().assign(s, n);
     return true;
   }
@@ -137,6 +153,10 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
   auto res = reader.Parse<flags>(s, b);
   if (b.too_deep) {
     error = "invalid JSON: nesting deeper than " + std::to_string(max_depth) + " levels";
+    return false;
+  }
+  if (b.bad_escape) {
+    error = "invalid JSON: a \\u escape encodes a lone surrogate";
     return false;
   }
   if (res.IsError()) {

@@ -1,0 +1,110 @@
+#include "actors/metrics.hpp"
+
+#include <array>
+#include <map>
+#include <mutex>
+
+namespace sy::actors::metrics {
+namespace {
+
+std::mutex errors_mutex;
+std::map<std::string, std::int64_t> errors;
+
+constexpr std::array<double, 10> bounds{5, 10, 25, 50, 100, 250, 500, 1000, 5000, 25000};
+std::array<counter, bounds.size() + 1> buckets{};
+std::atomic<double> sum_us{0};
+counter observations{0};
+
+/// The catalogue entry of an error text (X-2), without interpolated parts.
+std::string entry_of(std::string_view text) {
+  if (text.find(": already registered for app ") != std::string_view::npos)
+    return "already registered";
+  if (text.rfind("invalid client op", 0) == 0)
+    return "invalid client op";
+  if (text.rfind("invalid dispatch type", 0) == 0)
+    return "invalid dispatch type";
+  if (text.rfind("invalid JSON", 0) == 0)
+    return "decode error";
+  return std::string(text);
+}
+
+void line(std::string& out, const char* name, const char* type, const char* help, std::int64_t v) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += type;
+  out += '\n';
+  out += name;
+  out += ' ';
+  out += std::to_string(v);
+  out += '\n';
+}
+
+} // namespace
+
+void count_error(std::string_view text) {
+  std::lock_guard<std::mutex> guard(errors_mutex);
+  ++errors[entry_of(text)];
+}
+
+void observe_query_us(double us) {
+  std::size_t i = 0;
+  while (i < bounds.size() && us > bounds[i])
+    ++i;
+  ++buckets[i];
+  ++observations;
+  double cur = sum_us.load();
+  while (!sum_us.compare_exchange_weak(cur, cur + us)) {
+  }
+}
+
+std::string render() {
+  std::string out;
+  line(out, "singyeong_connections_open", "gauge", "open websocket connections", connections_open);
+  line(out, "singyeong_clients_identified", "gauge", "identified clients", clients_identified);
+  line(out, "singyeong_frames_in_total", "counter", "websocket messages received", frames_in);
+  line(out, "singyeong_frames_out_total", "counter", "websocket messages queued for sending", frames_out);
+  out += "# HELP singyeong_messages_routed_total messages routed by kind\n"
+         "# TYPE singyeong_messages_routed_total counter\n";
+  out += "singyeong_messages_routed_total{kind=\"send\"} " + std::to_string(routed_send) + "\n";
+  out += "singyeong_messages_routed_total{kind=\"broadcast\"} " + std::to_string(routed_broadcast) + "\n";
+  out += "singyeong_messages_routed_total{kind=\"query\"} " + std::to_string(routed_query) + "\n";
+  out += "singyeong_messages_routed_total{kind=\"queue\"} 0\n";
+  line(out, "singyeong_no_route_total", "counter", "SEND/BROADCAST without any match", no_route);
+  line(out, "singyeong_slow_consumer_disconnects_total", "counter", "connections cut as slow consumers",
+       slow_consumers);
+  line(out, "singyeong_http_requests_total", "counter", "HTTP requests answered", http_requests);
+  out += "# HELP singyeong_errors_total error frames sent, by catalogue entry\n"
+         "# TYPE singyeong_errors_total counter\n";
+  {
+    std::lock_guard<std::mutex> guard(errors_mutex);
+    for (const auto& [k, v] : errors) {
+      std::string label;
+      for (char c : k)
+        if (c == '"' || c == '\\')
+          label += '\\', label += c;
+        else if (c != '\n')
+          label += c;
+      out += "singyeong_errors_total{error=\"" + label + "\"} " + std::to_string(v) + "\n";
+    }
+  }
+  out += "# HELP singyeong_query_duration_microseconds routing decision time\n"
+         "# TYPE singyeong_query_duration_microseconds histogram\n";
+  std::int64_t cumulative = 0;
+  for (std::size_t i = 0; i < bounds.size(); ++i) {
+    cumulative += buckets[i];
+    out += "singyeong_query_duration_microseconds_bucket{le=\"" + std::to_string(static_cast<int>(bounds[i]))
+           + "\"} " + std::to_string(cumulative) + "\n";
+  }
+  cumulative += buckets[bounds.size()];
+  out += "singyeong_query_duration_microseconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+  out += "singyeong_query_duration_microseconds_sum " + std::to_string(sum_us.load()) + "\n";
+  out += "singyeong_query_duration_microseconds_count " + std::to_string(observations) + "\n";
+  return out;
+}
+
+} // namespace sy::actors::metrics

@@ -1,0 +1,36 @@
+#pragma once
+// Node-wide counters for GET /metrics (H-15): plain atomics bumped where the
+// events happen, rendered in the Prometheus text format on demand.
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sy::actors::metrics {
+
+/// A monotonically increasing counter or a gauge.
+using counter = std::atomic<std::int64_t>;
+
+inline counter connections_open{0};
+inline counter clients_identified{0};
+inline counter frames_in{0};
+inline counter frames_out{0};
+inline counter routed_send{0};
+inline counter routed_broadcast{0};
+inline counter routed_query{0};
+inline counter no_route{0};
+inline counter slow_consumers{0};
+inline counter http_requests{0};
+
+/// Counts one error frame sent, by its catalogue text (interpolations
+/// folded: "already registered", "invalid client op", …).
+void count_error(std::string_view text);
+
+/// Records one query evaluation (routing decision) time in microseconds.
+void observe_query_us(double us);
+
+/// The whole exposition (text format 0.0.4).
+std::string render();
+
+} // namespace sy::actors::metrics
