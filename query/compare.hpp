@@ -15,8 +15,11 @@ namespace sy::query {
 /// An exact number, integer or double; integers are never rounded to a
 /// double when compared with one (Q-12: 9007199254740993 != 9007199254740992.0).
 struct number {
+  /// True for an integer (`i`), false for a double (`f`).
   bool integral = true;
+  /// The integer value, when `integral`.
   std::int64_t i = 0;
+  /// The double value, when not `integral`.
   double f = 0.0;
 
   /// An integer number.

@@ -21,14 +21,14 @@ void sort_by_id(std::vector<const indexed_client*>& v) {
 // -- membership ----------------------------------------------------------------
 
 void member_index::index_entry(slot_id s, const std::string& key, const entry& e) {
-  keys_[key].add(s, slots_[s].c.client_id, e);
+  keys_[key].add(s, slots_[s].client_id, e);
 }
 
 void member_index::unindex_entry(slot_id s, const std::string& key, const entry& e) {
   auto it = keys_.find(key);
   if (it == keys_.end())
     return;
-  it->second.remove(s, slots_[s].c.client_id, e);
+  it->second.remove(s, slots_[s].client_id, e);
   if (it->second.empty())
     keys_.erase(it);
 }
@@ -44,14 +44,14 @@ void member_index::upsert(std::string_view client_id, metadata md) {
       s = static_cast<slot_id>(slots_.size());
       slots_.emplace_back();
     }
-    slots_[s] = slot{indexed_client{std::string(client_id), std::move(md)}, true};
-    for (const auto& [key, e] : slots_[s].c.md)
+    slots_[s] = indexed_client{std::string(client_id), std::move(md)};
+    for (const auto& [key, e] : slots_[s].md)
       index_entry(s, key, e);
     by_id_.emplace(std::string(client_id), s);
     return;
   }
   slot_id s = found->second;
-  metadata& old = slots_[s].c.md;
+  metadata& old = slots_[s].md;
   // Both maps are sorted: walk them together, touching only changed keys.
   auto a = old.begin();
   auto b = md.begin();
@@ -74,14 +74,35 @@ void member_index::upsert(std::string_view client_id, metadata md) {
   old = std::move(md);
 }
 
+bool member_index::merge(std::string_view client_id, std::vector<std::pair<std::string, entry>> entries) {
+  auto found = by_id_.find(client_id);
+  if (found == by_id_.end())
+    return false;
+  slot_id s = found->second;
+  metadata& md = slots_[s].md;
+  for (auto& [key, e] : entries) {
+    auto old = md.find(key);
+    if (old != md.end()) {
+      if (same_entry(old->second, e))
+        continue;
+      unindex_entry(s, key, old->second);
+      old->second = std::move(e);
+      index_entry(s, key, old->second);
+    } else {
+      index_entry(s, key, md.emplace(key, std::move(e)).first->second);
+    }
+  }
+  return true;
+}
+
 bool member_index::remove(std::string_view client_id) {
   auto found = by_id_.find(client_id);
   if (found == by_id_.end())
     return false;
   slot_id s = found->second;
-  for (const auto& [key, e] : slots_[s].c.md)
+  for (const auto& [key, e] : slots_[s].md)
     unindex_entry(s, key, e);
-  slots_[s] = slot{};
+  slots_[s] = indexed_client{};
   free_.push_back(s);
   by_id_.erase(found);
   return true;
@@ -89,7 +110,7 @@ bool member_index::remove(std::string_view client_id) {
 
 const indexed_client* member_index::get(std::string_view client_id) const {
   auto found = by_id_.find(client_id);
-  return found == by_id_.end() ? nullptr : &slots_[found->second].c;
+  return found == by_id_.end() ? nullptr : &slots_[found->second];
 }
 
 // -- queries -------------------------------------------------------------------
@@ -97,16 +118,16 @@ const indexed_client* member_index::get(std::string_view client_id) const {
 std::vector<const indexed_client*> member_index::scan(const query& q) const {
   std::vector<const indexed_client*> out;
   for (const auto& [id, s] : by_id_)
-    if (passes(q, slots_[s].c.md))
-      out.push_back(&slots_[s].c);
+    if (passes(q, slots_[s].md))
+      out.push_back(&slots_[s]);
   return out;
 }
 
 std::vector<const indexed_client*> member_index::verify(const query& q, const std::vector<slot_id>& slots) const {
   std::vector<const indexed_client*> out;
   for (slot_id s : slots)
-    if (passes(q, slots_[s].c.md))
-      out.push_back(&slots_[s].c);
+    if (passes(q, slots_[s].md))
+      out.push_back(&slots_[s]);
   sort_by_id(out);
   return out;
 }
@@ -123,8 +144,8 @@ std::vector<const indexed_client*> member_index::eligible(const query& q) const 
   std::vector<const indexed_client*> out;
   out.reserve(by_id_.size());
   for (const auto& [id, s] : by_id_)
-    if (sy::query::eligible(q, slots_[s].c.md))
-      out.push_back(&slots_[s].c);
+    if (sy::query::eligible(q, slots_[s].md))
+      out.push_back(&slots_[s]);
   return out;
 }
 
@@ -141,8 +162,8 @@ std::optional<const indexed_client*> member_index::walk_extreme(const query& q, 
   auto first_in = [&](const id_group& group) -> const indexed_client* {
     for (const auto& [id, s] : group) { // id order: the first passing member wins
       ++visited;
-      if (passes(q, slots_[s].c.md))
-        return &slots_[s].c;
+      if (passes(q, slots_[s].md))
+        return &slots_[s];
       if (visited > budget)
         return nullptr;
     }

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "query/key_index.hpp"
@@ -29,7 +30,9 @@ namespace sy::query {
 
 /// One member as stored in the index.
 struct indexed_client {
+  /// The member's client id.
   std::string client_id;
+  /// Its current metadata (reserved keys included, M-4).
   metadata md;
 };
 
@@ -40,6 +43,10 @@ public:
   /// Adds a member, or replaces its whole metadata; only the keys whose type or
   /// value changed are re-indexed. Changes are visible to the next query (M-6).
   void upsert(std::string_view client_id, metadata md);
+  /// M-5 merge into an existing member: each entry replaces that key's type
+  /// and value, other keys untouched; only those keys are re-indexed (no copy
+  /// of the rest). False, and nothing done, when the member is unknown.
+  bool merge(std::string_view client_id, std::vector<std::pair<std::string, entry>> entries);
   /// Removes a member from every index; false when it was not there.
   bool remove(std::string_view client_id);
   /// The member with that id, or nullptr.
@@ -70,11 +77,7 @@ private:
   void index_entry(slot_id s, const std::string& key, const entry& e);
   void unindex_entry(slot_id s, const std::string& key, const entry& e);
 
-  struct slot {
-    indexed_client c;
-    bool live = false;
-  };
-  std::deque<slot> slots_;                          // by slot id; deque keeps addresses
+  std::deque<indexed_client> slots_;                // by slot id; deque keeps addresses
   std::vector<slot_id> free_;                       // slots to reuse
   std::map<std::string, slot_id, std::less<>> by_id_; // sorted: scans come out in id order
   key_map keys_;

@@ -183,11 +183,7 @@ private:
         return false;
       parts.push_back(std::move(n));
     }
-    if (parts.empty()) { // no entry to fail: vacuously true
-      out = make_logical(logic_op::and_, {});
-      return true;
-    }
-    out = conjunction(std::move(parts));
+    out = conjunction(std::move(parts)); // an empty map: an empty $and, true
     return true;
   }
 

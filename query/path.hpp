@@ -14,6 +14,7 @@ namespace sy::query {
 
 /// A parsed path: unescaped segments (never empty: the first names a key).
 struct path {
+  /// The segments, `~0`/`~1` already unescaped.
   std::vector<std::string> segments;
 
   /// True when the path names a top-level metadata key (Q-11: typed value).

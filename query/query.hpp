@@ -45,8 +45,11 @@ struct operand {
 
 /// `A <op> B` where A is the value at `at`.
 struct comparison {
+  /// Where A is read (legacy keys become one-segment paths).
   path at;
+  /// The operator.
   cmp_op op = cmp_op::eq;
+  /// B.
   operand to;
 };
 
@@ -54,12 +57,15 @@ struct node;
 
 /// `$and` / `$or` / `$nor` over child elements.
 struct logical {
+  /// The operator.
   logic_op op = logic_op::and_;
+  /// The children (empty: `$and`/`$nor` true, `$or` false).
   std::vector<node> with;
 };
 
 /// One element of `ops`: a comparison or a logical combination.
 struct node {
+  /// The element itself.
   std::variant<comparison, logical> v;
 };
 
@@ -68,7 +74,9 @@ enum class selector_kind : std::uint8_t { min, max, avg };
 
 /// A selector: kind plus the path of the numeric value it looks at.
 struct selector {
+  /// `$min`, `$max` or `$avg`.
   selector_kind kind = selector_kind::min;
+  /// The key (one segment) or path whose numeric value is considered.
   path at;
 };
 
@@ -81,14 +89,17 @@ enum class app_scope : std::uint8_t {
 
 /// A parsed, valid query.
 struct query {
+  /// Which applications are addressed.
   app_scope scope = app_scope::any;
   /// The application id when `scope == exact`.
   std::string application;
   /// The wanted tags when `scope == tags` (possibly empty: matches nothing).
   std::vector<std::string> tags;
-  /// Q-2 coerced booleans.
+  /// Also allow restricted clients (Q-2 coerced; A-5).
   bool restricted = false;
+  /// Fall back to R-1 step 6 when nothing matches (Q-2 coerced).
   bool optional = false;
+  /// Drop an unroutable SEND/BROADCAST silently (Q-2 coerced; D-5).
   bool droppable = false;
   /// Q-3 coerced consistent-hashing key.
   std::optional<std::string> key;

@@ -18,7 +18,9 @@ namespace sy::query {
 
 /// One client that passed R-1 steps 1–4, as seen by whoever picks.
 struct candidate {
+  /// Its application.
   std::string app_id;
+  /// Its client id.
   std::string client_id;
   /// Its value at the selector path when that is a (non-NaN) number.
   std::optional<number> sel;
