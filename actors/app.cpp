@@ -104,8 +104,8 @@ struct app_state {
         it->second.out->send(frame.bytes(it->second.enc));
   }
 
-  /// A query addressed to this application only.
-  void route(const route_request& req) {
+  /// A query addressed to this application only; returns the reply frame.
+  std::string route(const route_request& req) {
     auto started = std::chrono::steady_clock::now();
     auto fs = final_set(req.q);
     metrics::observe_query_us(
@@ -118,9 +118,7 @@ struct app_state {
       return reply_nodes(req, std::move(nodes));
     }
     if (fs.members.empty()) {
-      if (!req.q.droppable)
-        reply_no_route(req);
-      return;
+      return req.q.droppable ? std::string{} : reply_no_route(req);
     }
     std::vector<std::string> ids;
     if (req.kind == route_kind::broadcast) {
@@ -130,6 +128,7 @@ struct app_state {
       ids.push_back(fs.members[*query::pick_one(req.q, fs, rng())].client_id);
     }
     deliver(req, ids);
+    return {};
   }
 };
 
@@ -151,7 +150,7 @@ caf::behavior app(app_actor* self, std::string app_id) {
     [=](set_md_atom, const std::string& cid, md_entries& e) { self->state.merge(cid, std::move(e)); },
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.members.size()); },
     // -- routing --------------------------------------------------------------
-    [=](route_atom, const route_request& req) { self->state.route(req); },
+    [=](route_atom, const route_request& req) { return self->state.route(req); },
     [=](gather_atom, const route_request& req) { return self->state.gather(req); },
     [=](deliver_atom, const route_request& req, const std::vector<std::string>& ids) {
       self->state.deliver(req, ids);

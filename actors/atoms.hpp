@@ -46,7 +46,9 @@ using set_md_atom = caf::atom_constant<caf::atom("set_md")>;
 using count_atom = caf::atom_constant<caf::atom("count")>;
 
 // -- routing ------------------------------------------------------------------
-/// (route, route_request): client -> router -> app; route and deliver.
+/// (route, route_request) -> encoded reply or "": client -> router -> app;
+/// route and deliver. The reply (no_route, QUERY_NODES result) comes back to
+/// the client, which writes it in frame order (L-16).
 using route_atom = caf::atom_constant<caf::atom("route")>;
 /// (gather, route_request) -> candidate_list: one app's share of a query.
 using gather_atom = caf::atom_constant<caf::atom("gather")>;
@@ -69,8 +71,7 @@ struct route_request {
   query::value nonce;
   /// The received frame (D-5's extra_info).
   query::value echo;
-  /// Where op 3 answers and QUERY_NODES results go.
-  outbox_ptr reply_to;
+  /// The encoding of the requester's reply.
   proto::encoding reply_enc = proto::encoding::json;
   /// When set, QUERY_NODES results go here instead (HTTP query, H-4).
   std::function<void(query::array)> on_nodes;

@@ -15,6 +15,7 @@
 #include "actors/client.hpp"
 
 #include <chrono>
+#include <deque>
 
 #include <caf/all.hpp>
 
@@ -54,11 +55,55 @@ struct client_state {
   caf::actor_clock::time_point last_frame;
   caf::actor_clock::time_point last_hb;
 
+  /// A routing request whose reply (no_route, QUERY_NODES result) is not
+  /// back yet, and the direct replies to later frames that must wait for it.
+  struct pending_route {
+    std::uint64_t id = 0;
+    bool done = false;
+    std::string reply;
+    std::vector<std::shared_ptr<const std::string>> after;
+  };
+  std::deque<pending_route> pending;
+  std::uint64_t next_route = 1;
+
   void send(const proto::server_frame& f) {
     if (f.code == proto::op::invalid || f.code == proto::op::error)
       if (const auto* e = f.d.find("error"); e && e->is_string())
         metrics::count_error(e->as_string());
-    out->send(std::make_shared<const std::string>(proto::encode_frame(conn.enc, f)));
+    auto bytes = std::make_shared<const std::string>(proto::encode_frame(conn.enc, f));
+    if (pending.empty())
+      out->send(std::move(bytes));
+    else
+      pending.back().after.push_back(std::move(bytes)); // L-16
+  }
+
+  /// Route `id` answered: write replies in frame order as far as possible.
+  void complete(std::uint64_t id, std::string reply) {
+    for (auto& p : pending)
+      if (p.id == id) {
+        p.done = true;
+        p.reply = std::move(reply);
+      }
+    while (!pending.empty() && pending.front().done) {
+      auto p = std::move(pending.front());
+      pending.pop_front();
+      if (!p.reply.empty())
+        out->send(std::make_shared<const std::string>(std::move(p.reply)));
+      // These were produced before the next route was sent.
+      for (auto& b : p.after)
+        out->send(std::move(b));
+    }
+  }
+
+  /// Before an op 8: whatever waits goes out now (unanswered routes are moot).
+  void flush_pending() {
+    for (auto& p : pending) {
+      if (!p.reply.empty())
+        out->send(std::make_shared<const std::string>(std::move(p.reply)));
+      for (auto& b : p.after)
+        out->send(std::move(b));
+    }
+    pending.clear();
   }
   std::chrono::milliseconds grace() const { return std::chrono::milliseconds(opts->heartbeat_interval_ms * 3 / 2); }
   caf::actor_clock::time_point deadline() const { return last_hb + grace(); }
@@ -74,6 +119,7 @@ void fatal(client_actor* self, std::string_view text, value extra = {}, std::uin
   if (st.closing)
     return;
   st.closing = true;
+  st.flush_pending();
   SY_LOG(debug, "client") << "fatal app=" << st.app_id << " client=" << st.client_id << " error=" << text;
   st.send(proto::fatal(text, std::move(extra), wall_ms()));
   st.out->close(code, "");
@@ -107,6 +153,13 @@ member_info make_member(client_state& st, const proto::identify& id, query::upda
 
 void on_registered(client_actor* self, caf::actor app, member_info m) {
   auto& st = self->state;
+  if (st.out->closed()) {
+    // The peer closed while we were registering: no ready can reach it, so it
+    // never counts as connected (no CLIENT_* events); the router cleans up.
+    st.closing = true;
+    self->quit();
+    return;
+  }
   st.identified = true;
   st.app = std::move(app);
   st.md = std::move(m.metadata);
@@ -205,9 +258,12 @@ void route(client_actor* self, const proto::client_frame& f, route_kind kind) {
   if (!parsed.ok())
     return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, wall_ms()));
   req.q = std::move(*parsed.parsed);
-  req.reply_to = st.out;
   req.reply_enc = st.conn.enc;
-  self->send(st.router, route_atom::value, std::move(req));
+  auto id = st.next_route++;
+  st.pending.push_back(client_state::pending_route{id, false, {}, {}});
+  self->request(st.router, 10s, route_atom::value, std::move(req))
+    .then([=](std::string& reply) { self->state.complete(id, std::move(reply)); },
+          [=](caf::error&) { self->state.complete(id, {}); });
 }
 
 void dispatch(client_actor* self, const proto::client_frame& f) {

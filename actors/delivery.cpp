@@ -24,17 +24,19 @@ void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_
     out->send(std::make_shared<const std::string>(proto::encode_frame(enc, f)));
 }
 
-void reply_no_route(const route_request& req) {
+std::string reply_no_route(const route_request& req) {
   ++metrics::no_route;
   metrics::count_error(proto::errors::no_route);
-  send_frame(req.reply_to, req.reply_enc, proto::invalid(proto::errors::no_route, req.echo, now_ms()));
+  return proto::encode_frame(req.reply_enc, proto::invalid(proto::errors::no_route, req.echo, now_ms()));
 }
 
-void reply_nodes(const route_request& req, query::array nodes) {
-  if (req.on_nodes)
-    return req.on_nodes(std::move(nodes));
+std::string reply_nodes(const route_request& req, query::array nodes) {
+  if (req.on_nodes) {
+    req.on_nodes(std::move(nodes));
+    return {};
+  }
   query::value d{query::object{{"nodes", query::value{std::move(nodes)}}}};
-  send_frame(req.reply_to, req.reply_enc, proto::dispatch("QUERY_NODES", std::move(d), now_ms()));
+  return proto::encode_frame(req.reply_enc, proto::dispatch("QUERY_NODES", std::move(d), now_ms()));
 }
 
 } // namespace sy::actors

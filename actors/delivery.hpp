@@ -30,10 +30,11 @@ std::int64_t now_ms();
 /// Sends one frame to one outbox in its encoding.
 void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_frame& f);
 
-/// D-5: op 3 `no_route` with the received frame.
-void reply_no_route(const route_request& req);
+/// D-5: op 3 `no_route` with the received frame, encoded for the sender.
+std::string reply_no_route(const route_request& req);
 
-/// D-6: the QUERY_NODES answer with these client objects (already sorted).
-void reply_nodes(const route_request& req, query::array nodes);
+/// D-6: the QUERY_NODES answer with these client objects (already sorted),
+/// encoded for the requester; empty when it went to `on_nodes` instead.
+std::string reply_nodes(const route_request& req, query::array nodes);
 
 } // namespace sy::actors

@@ -19,6 +19,8 @@ public:
   virtual void close(std::uint16_t code, std::string reason) = 0;
   /// One inbound frame has been processed (read credit, inbound backpressure).
   virtual void ack() = 0;
+  /// True once the peer has closed (nothing sent now can reach it).
+  virtual bool closed() const { return false; }
 };
 
 using outbox_ptr = std::shared_ptr<outbox>;

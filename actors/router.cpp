@@ -184,11 +184,10 @@ void on_down(router_actor* self, const caf::down_msg& dm) {
 
 // -- routing ----------------------------------------------------------------------
 
-void empty_result(const route_request& req) {
+std::string empty_result(const route_request& req) {
   if (req.kind == route_kind::query_nodes)
     return reply_nodes(req, {});
-  if (!req.q.droppable)
-    reply_no_route(req);
+  return req.q.droppable ? std::string{} : reply_no_route(req);
 }
 
 /// Candidates of every application, collected for one query.
@@ -197,9 +196,10 @@ struct gathering {
   std::vector<caf::actor> apps;
   std::vector<query::candidate> filtered, eligible;
   std::map<key_type, query::value> objects;
+  caf::response_promise rp;
 };
 
-void finish(router_actor* self, const std::shared_ptr<gathering>& g) {
+std::string combine(router_actor* self, const std::shared_ptr<gathering>& g) {
   auto& st = self->state;
   auto fs = query::compute_final_set(g->req.q, std::move(g->filtered), [&] { return g->eligible; });
   if (fs.members.empty())
@@ -221,13 +221,16 @@ void finish(router_actor* self, const std::shared_ptr<gathering>& g) {
   }
   for (auto& [app, ids] : by_app)
     self->send(st.app_of(self, app), deliver_atom::value, g->req, std::move(ids));
+  return {};
 }
 
 /// Asks the apps one after another; the router handles nothing else meanwhile
 /// (await), which keeps R-9 order against later routes of the same sender.
 void gather_from(router_actor* self, std::shared_ptr<gathering> g, std::size_t i) {
-  if (i == g->apps.size())
-    return finish(self, g);
+  if (i == g->apps.size()) {
+    g->rp.deliver(combine(self, g));
+    return;
+  }
   self->request(g->apps[i], 5s, gather_atom::value, g->req)
     .await(
       [=](candidate_list& cl) {
@@ -245,31 +248,38 @@ void gather_from(router_actor* self, std::shared_ptr<gathering> g, std::size_t i
       [=](caf::error&) { gather_from(self, g, i + 1); });
 }
 
-void on_route(router_actor* self, route_request& req) {
+caf::response_promise on_route(router_actor* self, route_request& req) {
   auto& st = self->state;
+  auto rp = self->make_response_promise();
   const auto& q = req.q;
   std::string app;
   switch (q.scope) {
     case query::app_scope::exact: app = q.application; break;
     case query::app_scope::tags: {
       auto resolved = query::resolve_tags(q.tags, st.pooled_tags());
-      if (!resolved)
-        return empty_result(req);
+      if (!resolved) {
+        rp.deliver(empty_result(req));
+        return rp;
+      }
       app = *resolved;
       break;
     }
     case query::app_scope::any: {
       auto g = std::make_shared<gathering>();
       g->req = std::move(req);
+      g->rp = rp;
       for (const auto& [name, a] : st.apps)
         g->apps.push_back(a);
-      return gather_from(self, g, 0);
+      gather_from(self, g, 0);
+      return rp;
     }
   }
   auto it = st.apps.find(app);
   if (it == st.apps.end())
-    return empty_result(req);
-  self->send(it->second, route_atom::value, std::move(req));
+    rp.deliver(empty_result(req));
+  else
+    rp.delegate(it->second, route_atom::value, std::move(req));
+  return rp;
 }
 
 caf::behavior router(router_actor* self, std::string node_name) {
@@ -281,7 +291,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
   return {
     [=](register_atom, member_info& m, bool dry_run) { return on_register(self, std::move(m), dry_run); },
     [=](connected_atom) { on_connected(self); },
-    [=](route_atom, route_request& req) { on_route(self, req); },
+    [=](route_atom, route_request& req) { return on_route(self, req); },
     [=](discover_atom, const std::vector<std::string>& tags) {
       std::vector<std::string> apps;
       for (const auto& [app, pooled] : self->state.pooled_tags())

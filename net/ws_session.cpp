@@ -12,6 +12,7 @@
 // with the requested code; a peer that does not finish the close handshake is
 // dropped after a grace period.
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 
@@ -57,6 +58,7 @@ public:
   void send(std::shared_ptr<const std::string> frame) override;
   void close(std::uint16_t code, std::string reason) override;
   void ack() override;
+  bool closed() const override;
 
 private:
   std::weak_ptr<ws_session> session_;
@@ -84,6 +86,14 @@ public:
     auto max = ctx_.net.max_frame_bytes;
     ws_.read_message_max(max > SIZE_MAX / 2 ? SIZE_MAX : 2 * max);
     ws_.auto_fragment(false);
+    // A close frame from the peer ends the client at once (L-18), even if
+    // the peer keeps its TCP connection open after the close handshake.
+    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
+      if (kind == websocket::frame_type::close) {
+        peer_closed_ = true;
+        end_actor();
+      }
+    });
     ws_.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(beast::http::field::server, "singyeong"); }));
     ws_.async_accept(asio::buffer(raw_), beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
@@ -173,6 +183,7 @@ private:
       if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
         SY_LOG(debug, "ws") << "read ended peer=" << peer_ip_ << " session=" << this << " error=" << ec.message();
       read_stopped_ = true;
+      peer_closed_ = true;
       end_actor();
       return;
     }
@@ -291,6 +302,7 @@ private:
   beast::flat_buffer buf_;
   caf::actor actor_;
   std::shared_ptr<ws_session> paused_self_;
+  std::atomic<bool> peer_closed_{false};
   std::uint64_t registry_id_ = 0;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
@@ -316,6 +328,11 @@ void session_outbox::send(std::shared_ptr<const std::string> frame) {
 void session_outbox::close(std::uint16_t code, std::string) {
   if (auto s = session_.lock())
     asio::post(s->ws_.get_executor(), [s, code] { s->request_close(code); });
+}
+
+bool session_outbox::closed() const {
+  auto s = session_.lock();
+  return !s || s->peer_closed_.load();
 }
 
 void session_outbox::ack() {
