@@ -58,14 +58,21 @@ struct app_state {
     index.upsert(cid, std::move(md));
   }
 
+  /// Candidates for routing; for a proxy (P-3) only members with an address.
   std::vector<query::candidate> to_candidates(const std::vector<const query::indexed_client*>& v,
-                                              const query::query& q) const {
+                                              const query::query& q, bool need_address = false) const {
     std::vector<query::candidate> out;
     out.reserve(v.size());
     for (const auto* c : v)
-      out.push_back(query::candidate{app_id, c->client_id,
+      if (!need_address || has_address(c->client_id))
+        out.push_back(query::candidate{app_id, c->client_id,
                                      q.selector ? query::selector_value(*q.selector, c->md) : std::nullopt});
     return out;
+  }
+
+  bool has_address(const std::string& cid) const {
+    auto it = members.find(cid);
+    return it != members.end() && !it->second.socket_ip.empty();
   }
 
   query::value object_of(const std::string& cid) const {
@@ -76,17 +83,18 @@ struct app_state {
     return proto::client_object(app_id, cid, c->md, it->second.socket_ip, {}, it->second.tags);
   }
 
-  query::final_set final_set(const query::query& q) const {
-    return query::compute_final_set(q, to_candidates(index.filter(q), q),
-                                    [&] { return to_candidates(index.eligible(q), q); });
+  query::final_set final_set(const query::query& q, bool need_address) const {
+    return query::compute_final_set(q, to_candidates(index.filter(q), q, need_address),
+                                    [&] { return to_candidates(index.eligible(q), q, need_address); });
   }
 
   candidate_list gather(const route_request& req) const {
     candidate_list out;
-    out.filtered = to_candidates(index.filter(req.q), req.q);
+    bool proxy = req.kind == route_kind::proxy;
+    out.filtered = to_candidates(index.filter(req.q), req.q, proxy);
     if (req.q.optional)
-      out.eligible = to_candidates(index.eligible(req.q), req.q);
-    if (req.kind == route_kind::query_nodes) {
+      out.eligible = to_candidates(index.eligible(req.q), req.q, proxy);
+    if (req.kind == route_kind::query_nodes || proxy) {
       for (const auto* l : {&out.filtered, &out.eligible})
         for (const auto& c : *l)
           out.objects.emplace_back(c.client_id, object_of(c.client_id));
@@ -107,7 +115,7 @@ struct app_state {
   /// A query addressed to this application only; returns the reply frame.
   std::string route(const route_request& req) {
     auto started = std::chrono::steady_clock::now();
-    auto fs = final_set(req.q);
+    auto fs = final_set(req.q, req.kind == route_kind::proxy);
     metrics::observe_query_us(
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());
     if (req.kind == route_kind::query_nodes) {
@@ -116,6 +124,11 @@ struct app_state {
       for (const auto& c : fs.members)
         nodes.push_back(object_of(c.client_id));
       return reply_nodes(req, std::move(nodes));
+    }
+    if (req.kind == route_kind::proxy) {
+      auto pick = query::pick_one(req.q, fs, rng());
+      req.on_target(pick ? members.at(fs.members[*pick].client_id).socket_ip : std::string{});
+      return {};
     }
     if (fs.members.empty()) {
       return req.q.droppable ? std::string{} : reply_no_route(req);

@@ -61,7 +61,7 @@ using connected_atom = caf::atom_constant<caf::atom("connected")>;
 using discover_atom = caf::atom_constant<caf::atom("discover")>;
 
 /// What a routing dispatch asks for.
-enum class route_kind : std::uint8_t { send, broadcast, query_nodes };
+enum class route_kind : std::uint8_t { send, broadcast, query_nodes, proxy };
 
 /// One SEND, BROADCAST or QUERY_NODES on its way through router and apps.
 struct route_request {
@@ -75,6 +75,8 @@ struct route_request {
   proto::encoding reply_enc = proto::encoding::json;
   /// When set, QUERY_NODES results go here instead (HTTP query, H-4).
   std::function<void(query::array)> on_nodes;
+  /// Proxy (P-3): gets the chosen client's socket_ip, or "" for no match.
+  std::function<void(std::string)> on_target;
 };
 
 /// One app's answer to a gather: steps 1–4 (and steps 1–3 for `optional`).

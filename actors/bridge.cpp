@@ -28,6 +28,15 @@ void query_nodes(caf::actor_system&, const caf::actor& router, query::query q,
   caf::anon_send(router, route_atom::value, std::move(req));
 }
 
+void proxy_target(caf::actor_system&, const caf::actor& router, query::query q,
+                  std::function<void(std::string)> done) {
+  route_request req;
+  req.kind = route_kind::proxy;
+  req.q = std::move(q);
+  req.on_target = std::move(done);
+  caf::anon_send(router, route_atom::value, std::move(req));
+}
+
 void discover(caf::actor_system& sys, const caf::actor& router, std::vector<std::string> tags,
               std::function<void(bool, std::vector<std::string>)> done) {
   // (The int argument avoids CAF 0.17's argument-less spawn, which UBSan flags.)

@@ -19,6 +19,10 @@ namespace sy::actors {
 void query_nodes(caf::actor_system& sys, const caf::actor& router, query::query q,
                  std::function<void(bool ok, query::array nodes)> done);
 
+/// P-3: the socket_ip of the client a proxy request goes to ("" for none).
+void proxy_target(caf::actor_system& sys, const caf::actor& router, query::query q,
+                  std::function<void(std::string socket_ip)> done);
+
 /// T-3: the applications whose pooled tags contain every tag, sorted.
 void discover(caf::actor_system& sys, const caf::actor& router, std::vector<std::string> tags,
               std::function<void(bool ok, std::vector<std::string> apps)> done);

@@ -185,6 +185,10 @@ void on_down(router_actor* self, const caf::down_msg& dm) {
 // -- routing ----------------------------------------------------------------------
 
 std::string empty_result(const route_request& req) {
+  if (req.kind == route_kind::proxy) {
+    req.on_target({});
+    return {};
+  }
   if (req.kind == route_kind::query_nodes)
     return reply_nodes(req, {});
   return req.q.droppable ? std::string{} : reply_no_route(req);
@@ -210,6 +214,12 @@ std::string combine(router_actor* self, const std::shared_ptr<gathering>& g) {
     for (const auto& c : fs.members)
       nodes.push_back(g->objects[{c.app_id, c.client_id}]);
     return reply_nodes(g->req, std::move(nodes));
+  }
+  if (g->req.kind == route_kind::proxy) {
+    auto& c = fs.members[*query::pick_one(g->req.q, fs, st.rng())];
+    const query::value* ip = g->objects[{c.app_id, c.client_id}].find("socket_ip");
+    g->req.on_target(ip && ip->is_string() ? ip->as_string() : std::string{});
+    return {};
   }
   std::map<std::string, std::vector<std::string>> by_app;
   if (g->req.kind == route_kind::broadcast) {

@@ -225,6 +225,7 @@ load_result load_config(int argc, char** argv) {
   c.net.max_frame_bytes = std::stoull(values["SINGYEONG_MAX_FRAME_BYTES"]);
   c.net.max_outbound_bytes = std::stoull(values["SINGYEONG_MAX_OUTBOUND_BYTES"]);
   c.net.http_max_body_bytes = std::stoull(values["SINGYEONG_HTTP_MAX_BODY_BYTES"]);
+  c.net.proxy_timeout_ms = std::stoll(values["SINGYEONG_PROXY_TIMEOUT_MS"]);
   c.gateway.auth = values["AUTH"];
   c.gateway.heartbeat_interval_ms = std::stoll(values["SINGYEONG_HEARTBEAT_INTERVAL_MS"]);
   c.gateway.idle_timeout_ms = std::stoll(values["SINGYEONG_IDLE_TIMEOUT_MS"]);

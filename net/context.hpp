@@ -31,6 +31,7 @@ struct settings {
   std::size_t max_frame_bytes = 16777216;
   std::size_t max_outbound_bytes = 8388608;
   std::size_t http_max_body_bytes = 16777216;
+  std::int64_t proxy_timeout_ms = 30000;
   int io_threads = 2;
 };
 

@@ -4,6 +4,9 @@
 
 #include "net/http_api.hpp"
 
+#include "net/proxy.hpp"
+#include "net/proxy_request.hpp"
+
 #include <algorithm>
 
 #include "actors/bridge.hpp"
@@ -93,6 +96,35 @@ void api_discovery(context& ctx, const http_request& req, std::function<void(htt
   });
 }
 
+void api_proxy(context& ctx, const http_request& req, std::function<void(http_response)> done) {
+  value body;
+  http_response res;
+  const std::string* ct = header(req, "content-type");
+  std::string err;
+  if ((!ct || ct->rfind("application/json", 0) == 0) && !proto::parse_json(req.body, body, err))
+    return done(json_response(400, R"({"errors":{"detail":"Bad Request"}})"));
+  if (ct && ct->rfind("application/json", 0) != 0)
+    body = value{}; // H-2: not a valid request, so P-2 fails at row 1
+  std::string error_body;
+  auto call = parse_proxy(body.is_object() ? body : value{query::object{}}, error_body);
+  if (!call)
+    return done(json_response(400, error_body));
+  auto q = call->q;
+  auto caller = req.peer_ip;
+  context* c = &ctx;
+  actors::proxy_target(ctx.sys, ctx.router, std::move(q),
+                       [c, call = std::move(*call), caller, done](std::string ip) mutable {
+                         if (ip.empty())
+                           return done(json_response(400, R"({"errors":["no matches"]})"));
+                         std::string why;
+                         auto up = upstream_for(ip, call.route, why);
+                         if (!up)
+                           return done(json_response(502, proto::to_json(value{query::object{
+                                                            {"errors", value{query::array{value{why}}}}}})));
+                         forward(*c, std::move(call), std::move(*up), caller, std::move(done));
+                       });
+}
+
 http_response not_found() { return json_response(404, R"({"code":404,"error":"not found"})"); }
 
 } // namespace
@@ -179,12 +211,15 @@ void handle_http(context& ctx, const http_request& req, std::function<void(http_
   }
   bool query = req.method == "POST" && path == "/api/v1/query";
   bool discovery = get && path == "/api/v1/discovery/tags";
-  if (!query && !discovery)
+  bool proxy = req.method == "POST" && path == "/api/v1/proxy";
+  if (!query && !discovery && !proxy)
     return done(not_found()); // H-9: before any auth check
   if (!authorized(ctx, req))
     return done(json_response(401, R"({"status":"error","error":"not authorized"})"));
   if (query)
     return api_query(ctx, req, std::move(done));
+  if (proxy)
+    return api_proxy(ctx, req, std::move(done));
   api_discovery(ctx, req, std::move(done));
 }
 

@@ -1,0 +1,153 @@
+// The proxy's HTTP client: resolve, connect, write, read, all asynchronous on
+// the upstream connection's own strand, bounded by SINGYEONG_PROXY_TIMEOUT_MS
+// for the whole exchange and by SINGYEONG_HTTP_MAX_BODY_BYTES for the answer.
+// Redirects are answered as they are, never followed (P-5).
+
+#include "net/proxy.hpp"
+
+#include <chrono>
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "actors/log.hpp"
+#include "proto/json.hpp"
+
+namespace sy::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+http_response failure(unsigned status, const std::string& reason) {
+  using query::value;
+  return json_response(status, proto::to_json(value{query::object{{"errors", value{query::array{value{reason}}}}}}));
+}
+
+class upstream_call : public std::enable_shared_from_this<upstream_call> {
+public:
+  upstream_call(context& ctx, upstream up, std::function<void(http_response)> done)
+    : ctx_(ctx), up_(std::move(up)), done_(std::move(done)), resolver_(asio::make_strand(ctx.ioc)),
+      stream_(resolver_.get_executor()) {}
+
+  /// The strand everything of this call runs on.
+  asio::any_io_executor executor() { return resolver_.get_executor(); }
+
+  void start(const proxy_call& call, const std::string& caller_ip) {
+    req_.method_string(call.method);
+    req_.target(up_.target);
+    req_.version(11);
+    req_.set(http::field::host, up_.host_header);
+    std::string forwarded = caller_ip;
+    bool has_type = false;
+    for (const auto& [k, v] : call.headers) {
+      if (beast::iequals(k, "x-forwarded-for")) {
+        forwarded = v + ", " + caller_ip;
+        continue;
+      }
+      has_type = has_type || beast::iequals(k, "content-type");
+      req_.insert(k, v);
+    }
+    req_.set("X-Forwarded-For", forwarded);
+    if (call.json_body && !has_type)
+      req_.set(http::field::content_type, "application/json");
+    req_.keep_alive(false);
+    if (call.method != "GET" && call.method != "HEAD") {
+      req_.body() = call.body;
+      req_.prepare_payload();
+    }
+    head_ = call.method == "HEAD";
+    stream_.expires_after(std::chrono::milliseconds(ctx_.net.proxy_timeout_ms));
+    auto self = shared_from_this();
+    resolver_.async_resolve(up_.host, up_.port, [self](beast::error_code ec, tcp::resolver::results_type r) {
+      if (ec)
+        return self->fail(ec, "cannot resolve " + self->up_.host);
+      self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
+        if (ec)
+          return self->fail(ec, "cannot connect to " + self->up_.host_header);
+        http::async_write(self->stream_, self->req_, [self](beast::error_code ec, std::size_t) {
+          if (ec)
+            return self->fail(ec, "cannot send the request to " + self->up_.host_header);
+          self->read();
+        });
+      });
+    });
+  }
+
+private:
+  void read() {
+    parser_.body_limit(ctx_.net.http_max_body_bytes);
+    parser_.skip(head_);
+    http::async_read(stream_, buf_, parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec == http::error::body_limit)
+        return self->finish(failure(502, "the upstream response is larger than SINGYEONG_HTTP_MAX_BODY_BYTES"));
+      if (ec)
+        return self->fail(ec, "no complete answer from " + self->up_.host_header);
+      self->respond();
+    });
+  }
+
+  void respond() {
+    auto& res = parser_.get();
+    http_response out;
+    out.status = res.result_int();
+    bool has_type = false;
+    for (const auto& f : res) {
+      std::string name(f.name_string());
+      for (auto& c : name)
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (drop_response_header(name))
+        continue;
+      has_type = has_type || name == "content-type";
+      out.headers.emplace_back(name, std::string(f.value()));
+    }
+    if (!has_type)
+      out.headers.emplace_back("content-type", "text/plain; charset=utf-8");
+    out.body = std::move(res.body());
+    finish(std::move(out));
+  }
+
+  void fail(beast::error_code ec, const std::string& what) {
+    if (ec == beast::error::timeout)
+      return finish(failure(504, "the upstream did not answer within SINGYEONG_PROXY_TIMEOUT_MS"));
+    finish(failure(502, what + ": " + ec.message()));
+  }
+
+  void finish(http_response res) {
+    if (!done_)
+      return;
+    SY_LOG(debug, "proxy") << req_.method_string() << " " << up_.host_header << up_.target << " -> " << res.status;
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    auto done = std::move(done_);
+    done_ = nullptr;
+    done(std::move(res));
+  }
+
+  context& ctx_;
+  upstream up_;
+  std::function<void(http_response)> done_;
+  tcp::resolver resolver_;
+  beast::tcp_stream stream_;
+  http::request<http::string_body> req_;
+  beast::flat_buffer buf_;
+  http::response_parser<http::string_body> parser_;
+  bool head_ = false;
+};
+
+} // namespace
+
+void forward(context& ctx, proxy_call call, upstream up, std::string caller_ip,
+             std::function<void(http_response)> done) {
+  if (up.tls) // P-4 asks for verified TLS; this build has no TLS client yet.
+    return done(failure(502, "https upstreams are not supported by this build yet"));
+  auto c = std::make_shared<upstream_call>(ctx, std::move(up), std::move(done));
+  asio::post(c->executor(), [c, call = std::move(call), ip = std::move(caller_ip)] { c->start(call, ip); });
+}
+
+} // namespace sy::net
