@@ -86,10 +86,8 @@ private:
     bool head = r.method == "HEAD";
     bool keep_alive = req.keep_alive();
     handle_http(ctx_, r, [self = shared_from_this(), head, keep_alive](http_response res) {
-      if (head)
-        res.body.clear();
-      asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive]() mutable {
-        self->write(std::move(res), keep_alive);
+      asio::post(self->stream_.get_executor(), [self, res = std::move(res), keep_alive, head]() mutable {
+        self->write(std::move(res), keep_alive, head);
       });
     });
   }
@@ -115,7 +113,8 @@ private:
     start_ws_session(ctx_, fd, v6, std::move(raw), *enc, peer_ip_);
   }
 
-  void write(http_response res, bool keep_alive) {
+  /// Writes a response; for HEAD (H-12) only its header, with GET's length.
+  void write(http_response res, bool keep_alive, bool head = false) {
     auto msg = std::make_shared<http::response<http::string_body>>();
     msg->result(res.status);
     msg->version(11);
@@ -125,14 +124,19 @@ private:
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive);
     msg->prepare_payload();
-    http::async_write(stream_, *msg, [self = shared_from_this(), msg, keep_alive](beast::error_code ec, std::size_t) {
+    auto sr = std::make_shared<http::response_serializer<http::string_body>>(*msg);
+    auto then = [self = shared_from_this(), msg, sr, keep_alive](beast::error_code ec, std::size_t) {
       if (ec || !keep_alive) {
         beast::error_code ignored;
         self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
         return;
       }
       self->do_read();
-    });
+    };
+    if (head)
+      http::async_write_header(stream_, *sr, std::move(then));
+    else
+      http::async_write(stream_, *sr, std::move(then));
   }
 
   context& ctx_;
