@@ -7,11 +7,14 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "actors/log.hpp"
 #include "proto/json.hpp"
@@ -23,6 +26,19 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
+
+/// Certificates are verified against the system's trust store (OpenSSL's
+/// default paths; SSL_CERT_FILE / SSL_CERT_DIR override it, as usual).
+ssl::context& tls_context() {
+  static ssl::context ctx = [] {
+    ssl::context c{ssl::context::tls_client};
+    c.set_default_verify_paths();
+    c.set_verify_mode(ssl::verify_peer);
+    return c;
+  }();
+  return ctx;
+}
 
 http_response failure(unsigned status, const std::string& reason) {
   using query::value;
@@ -33,7 +49,10 @@ class upstream_call : public std::enable_shared_from_this<upstream_call> {
 public:
   upstream_call(context& ctx, upstream up, std::function<void(http_response)> done)
     : ctx_(ctx), up_(std::move(up)), done_(std::move(done)), resolver_(asio::make_strand(ctx.ioc)),
-      stream_(resolver_.get_executor()) {}
+      stream_(resolver_.get_executor()) {
+    if (up_.tls)
+      tls_.emplace(resolver_.get_executor(), tls_context());
+  }
 
   /// The strand everything of this call runs on.
   asio::any_io_executor executor() { return resolver_.get_executor(); }
@@ -62,28 +81,50 @@ public:
       req_.prepare_payload();
     }
     head_ = call.method == "HEAD";
-    stream_.expires_after(std::chrono::milliseconds(ctx_.net.proxy_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(ctx_.net.proxy_timeout_ms));
     auto self = shared_from_this();
     resolver_.async_resolve(up_.host, up_.port, [self](beast::error_code ec, tcp::resolver::results_type r) {
       if (ec)
         return self->fail(ec, "cannot resolve " + self->up_.host);
-      self->stream_.async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
+      self->lowest().async_connect(r, [self](beast::error_code ec, const tcp::endpoint&) {
         if (ec)
           return self->fail(ec, "cannot connect to " + self->up_.host_header);
-        http::async_write(self->stream_, self->req_, [self](beast::error_code ec, std::size_t) {
-          if (ec)
-            return self->fail(ec, "cannot send the request to " + self->up_.host_header);
-          self->read();
-        });
+        if (self->tls_)
+          return self->handshake();
+        self->exchange(self->stream_);
       });
     });
   }
 
 private:
-  void read() {
+  beast::tcp_stream& lowest() { return tls_ ? beast::get_lowest_layer(*tls_) : stream_; }
+
+  /// TLS with SNI and the certificate checked against the host name (P-4).
+  void handshake() {
+    if (!SSL_set_tlsext_host_name(tls_->native_handle(), up_.host.c_str()))
+      return finish(failure(502, "cannot set the TLS server name for " + up_.host));
+    tls_->set_verify_callback(ssl::host_name_verification(up_.host));
+    tls_->async_handshake(ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+      if (ec)
+        return self->fail(ec, "TLS handshake with " + self->up_.host_header + " failed");
+      self->exchange(*self->tls_);
+    });
+  }
+
+  template <class Stream>
+  void exchange(Stream& s) {
+    http::async_write(s, req_, [self = shared_from_this(), &s](beast::error_code ec, std::size_t) {
+      if (ec)
+        return self->fail(ec, "cannot send the request to " + self->up_.host_header);
+      self->read(s);
+    });
+  }
+
+  template <class Stream>
+  void read(Stream& s) {
     parser_.body_limit(ctx_.net.http_max_body_bytes);
     parser_.skip(head_);
-    http::async_read(stream_, buf_, parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    http::async_read(s, buf_, parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
       if (ec == http::error::body_limit)
         return self->finish(failure(502, "the upstream response is larger than SINGYEONG_HTTP_MAX_BODY_BYTES"));
       if (ec)
@@ -123,7 +164,7 @@ private:
       return;
     SY_LOG(debug, "proxy") << req_.method_string() << " " << up_.host_header << up_.target << " -> " << res.status;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
     auto done = std::move(done_);
     done_ = nullptr;
     done(std::move(res));
@@ -134,6 +175,7 @@ private:
   std::function<void(http_response)> done_;
   tcp::resolver resolver_;
   beast::tcp_stream stream_;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls_;
   http::request<http::string_body> req_;
   beast::flat_buffer buf_;
   http::response_parser<http::string_body> parser_;
@@ -144,8 +186,6 @@ private:
 
 void forward(context& ctx, proxy_call call, upstream up, std::string caller_ip,
              std::function<void(http_response)> done) {
-  if (up.tls) // P-4 asks for verified TLS; this build has no TLS client yet.
-    return done(failure(502, "https upstreams are not supported by this build yet"));
   auto c = std::make_shared<upstream_call>(ctx, std::move(up), std::move(done));
   asio::post(c->executor(), [c, call = std::move(call), ip = std::move(caller_ip)] { c->start(call, ip); });
 }
