@@ -106,7 +106,8 @@ struct app_state {
   void deliver(const route_request& req, const std::vector<std::string>& ids) {
     const char* t = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
     (req.kind == route_kind::broadcast ? metrics::routed_broadcast : metrics::routed_send) += 1;
-    shared_frame frame(proto::dispatch(t, proto::delivery(req.nonce, req.payload), now_ms()));
+    auto ts = now_ms();
+    shared_frame frame([&](proto::encoding enc) { return proto::encode_delivery(enc, t, req.nonce(), req.payload(), ts); });
     for (const auto& id : ids)
       if (auto it = members.find(id); it != members.end() && it->second.out)
         it->second.out->send(frame.bytes(it->second.enc));

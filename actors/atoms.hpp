@@ -67,10 +67,23 @@ enum class route_kind : std::uint8_t { send, broadcast, query_nodes, proxy };
 struct route_request {
   route_kind kind = route_kind::send;
   query::query q;
-  query::value payload;
-  query::value nonce;
-  /// The received frame (D-5's extra_info).
-  query::value echo;
+  /// The decoded SEND/BROADCAST frame as received (payload, nonce, and
+  /// D-5's extra_info are read from it when needed, never copied).
+  query::value frame;
+  /// d.payload of the frame (null when absent).
+  const query::value& payload() const {
+    static const query::value none;
+    const query::value* d = frame.find("d");
+    const query::value* p = d ? d->find("payload") : nullptr;
+    return p ? *p : none;
+  }
+  /// d.nonce of the frame (null when absent).
+  const query::value& nonce() const {
+    static const query::value none;
+    const query::value* d = frame.find("d");
+    const query::value* n = d ? d->find("nonce") : nullptr;
+    return n ? *n : none;
+  }
   /// The encoding of the requester's reply.
   proto::encoding reply_enc = proto::encoding::json;
   /// When set, QUERY_NODES results go here instead (HTTP query, H-4).

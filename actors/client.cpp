@@ -238,35 +238,37 @@ void update_metadata(client_actor* self, const proto::client_frame& f) {
 }
 
 /// SEND, BROADCAST (D-2) and QUERY_NODES (D-6): validate, then hand to the router.
-void route(client_actor* self, const proto::client_frame& f, route_kind kind) {
+void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   auto& st = self->state;
   route_request req;
   req.kind = kind;
-  query::value target;
+  query::value nodes_target;
+  const value* target = &nodes_target;
   if (kind == route_kind::query_nodes) {
-    target = proto::query_nodes_target(f.d());
+    nodes_target = proto::query_nodes_target(f.d());
   } else {
     auto body = proto::parse_send(f.d());
     if (!body)
       return st.send(proto::invalid(errors::invalid_dispatch, f.echo(), wall_ms()));
-    target = std::move(body->target);
-    req.payload = std::move(body->payload);
-    req.nonce = std::move(body->nonce);
-    req.echo = f.echo();
+    target = body->target;
   }
-  auto parsed = query::parse_query(target);
+  auto parsed = query::parse_query(*target);
   if (!parsed.ok())
     return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, wall_ms()));
   req.q = std::move(*parsed.parsed);
+  if (kind != route_kind::query_nodes)
+    req.frame = std::move(f.body); // payload and nonce travel inside it
   req.reply_enc = st.conn.enc;
   auto id = st.next_route++;
   st.pending.push_back(client_state::pending_route{id, false, {}, {}});
-  self->request(st.router, 10s, route_atom::value, std::move(req))
+  // No timeout: a timer per message would cost a clock-thread wakeup, and
+  // the router always answers (directly, or through the app it delegates to).
+  self->request(st.router, caf::infinite, route_atom::value, std::move(req))
     .then([=](std::string& reply) { self->state.complete(id, std::move(reply)); },
           [=](caf::error&) { self->state.complete(id, {}); });
 }
 
-void dispatch(client_actor* self, const proto::client_frame& f) {
+void dispatch(client_actor* self, proto::client_frame& f) {
   auto& st = self->state;
   const std::string* t = f.t();
   bool is_update = t && *t == "UPDATE_METADATA";

@@ -3,14 +3,18 @@
 #include <chrono>
 
 #include "actors/metrics.hpp"
+#include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
 
 namespace sy::actors {
 
+shared_frame::shared_frame(proto::server_frame f)
+  : make_([f = std::move(f)](proto::encoding enc) { return proto::encode_frame(enc, f); }) {}
+
 std::shared_ptr<const std::string> shared_frame::bytes(proto::encoding enc) {
   auto& slot = cache_[static_cast<std::size_t>(enc)];
   if (!slot)
-    slot = std::make_shared<const std::string>(proto::encode_frame(enc, frame_));
+    slot = std::make_shared<const std::string>(make_(enc));
   return slot;
 }
 
@@ -27,7 +31,7 @@ void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_
 std::string reply_no_route(const route_request& req) {
   ++metrics::no_route;
   metrics::count_error(proto::errors::no_route);
-  return proto::encode_frame(req.reply_enc, proto::invalid(proto::errors::no_route, req.echo, now_ms()));
+  return proto::encode_frame(req.reply_enc, proto::invalid(proto::errors::no_route, proto::echo_of(req.frame), now_ms()));
 }
 
 std::string reply_nodes(const route_request& req, query::array nodes) {

@@ -3,6 +3,7 @@
 // outboxes (D-3, D-5, D-6, C-2/C-3).
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -15,12 +16,15 @@ namespace sy::actors {
 /// every receiver of that encoding.
 class shared_frame {
 public:
-  explicit shared_frame(proto::server_frame f) : frame_(std::move(f)) {}
+  /// `make` encodes the frame in one encoding.
+  explicit shared_frame(std::function<std::string(proto::encoding)> make) : make_(std::move(make)) {}
+  /// A frame built as a value.
+  explicit shared_frame(proto::server_frame f);
   /// The bytes for this encoding.
   std::shared_ptr<const std::string> bytes(proto::encoding enc);
 
 private:
-  proto::server_frame frame_;
+  std::function<std::string(proto::encoding)> make_;
   std::array<std::shared_ptr<const std::string>, 3> cache_;
 };
 

@@ -5,7 +5,7 @@
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 start=$(date +%s)
-install_missing $SY_BUILD_PACKAGES python3 redis-server
+install_missing $SY_BUILD_PACKAGES python3 redis-server openssl
 # The distribution's redis service is not used: tests start their own servers.
 command -v systemctl >/dev/null 2>&1 && systemctl stop redis-server >/dev/null 2>&1 || true
 

@@ -51,6 +51,8 @@ const std::vector<definition>& definitions() {
     {"SINGYEONG_CLUSTER_TLS_CERT", "", kind::text, "certificate file for mutual TLS on node links"},
     {"SINGYEONG_CLUSTER_TLS_KEY", "", kind::text, "key file for mutual TLS on node links"},
     {"SINGYEONG_METRICS_PER_APP", "false", kind::boolean, "per-application gauges on /metrics"},
+    {"SINGYEONG_IO_THREADS", "1", kind::positive, "threads running sockets (Beast/Asio)"},
+    {"SINGYEONG_WORKER_THREADS", "1", kind::positive, "threads running actors (CAF scheduler)"},
   };
   return defs;
 }
@@ -226,6 +228,8 @@ load_result load_config(int argc, char** argv) {
   c.net.max_outbound_bytes = std::stoull(values["SINGYEONG_MAX_OUTBOUND_BYTES"]);
   c.net.http_max_body_bytes = std::stoull(values["SINGYEONG_HTTP_MAX_BODY_BYTES"]);
   c.net.proxy_timeout_ms = std::stoll(values["SINGYEONG_PROXY_TIMEOUT_MS"]);
+  c.net.io_threads = std::stoi(values["SINGYEONG_IO_THREADS"]);
+  c.worker_threads = std::stoi(values["SINGYEONG_WORKER_THREADS"]);
   c.gateway.auth = values["AUTH"];
   c.gateway.heartbeat_interval_ms = std::stoll(values["SINGYEONG_HEARTBEAT_INTERVAL_MS"]);
   c.gateway.idle_timeout_ms = std::stoll(values["SINGYEONG_IDLE_TIMEOUT_MS"]);

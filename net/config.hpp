@@ -17,6 +17,8 @@ struct config {
   settings net;
   std::string log_level = "info";
   bool clustering = false;
+  /// CAF scheduler threads.
+  int worker_threads = 1;
   /// All settings by variable name (for the ones later modules read).
   std::map<std::string, std::string> values;
 };

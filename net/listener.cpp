@@ -119,8 +119,12 @@ private:
     msg->result(res.status);
     msg->version(11);
     msg->set(http::field::server, "singyeong");
-    for (auto& [k, v] : res.headers)
-      msg->set(k, v);
+    for (auto& [k, v] : res.headers) {
+      if (beast::iequals(k, "server"))
+        msg->set(k, v);
+      else
+        msg->insert(k, v); // repeated headers (set-cookie) all go out
+    }
     msg->body() = std::move(res.body);
     msg->keep_alive(keep_alive);
     msg->prepare_payload();

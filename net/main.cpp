@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     SY_LOG(warn, "main") << "CLUSTERING=true: clustering is not part of this build yet; running as a single node";
 
   caf::actor_system_config caf_cfg;
-  caf_cfg.set("scheduler.max-threads", 2);
+  caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.worker_threads));
   caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
   int status = 0;
   {

@@ -1,5 +1,7 @@
 #include "proto/dispatch.hpp"
 
+#include "proto/json.hpp"
+
 namespace sy::proto {
 
 using query::value;
@@ -14,7 +16,33 @@ std::optional<send_body> parse_send(const value* d) {
     return std::nullopt;
   if (nonce && !nonce->is_null() && !nonce->is_string())
     return std::nullopt;
-  return send_body{*target, *payload, nonce ? *nonce : value{}};
+  return send_body{target, payload, nonce};
+}
+
+value echo_of(const value& body) {
+  auto field = [&](std::string_view k) {
+    const value* v = body.find(k);
+    return v ? *v : value{};
+  };
+  return value{query::object{{"op", field("op")}, {"t", field("t")}, {"d", field("d")}, {"ts", field("ts")}}};
+}
+
+std::string encode_delivery(encoding enc, std::string_view t, const value& nonce, const value& payload,
+                            std::int64_t ts) {
+  if (enc != encoding::json)
+    return encode_frame(enc, dispatch(std::string(t), delivery(nonce, payload), ts));
+  std::string s;
+  s.reserve(96);
+  s += R"({"d":{"nonce":)";
+  append_json(s, nonce);
+  s += R"(,"payload":)";
+  append_json(s, payload);
+  s += R"(,"target":null},"op":4,"t":")";
+  s += t; // one of our own event names: no escaping needed
+  s += R"(","ts":)";
+  s += std::to_string(ts);
+  s += '}';
+  return s;
 }
 
 value query_nodes_target(const value* d) {

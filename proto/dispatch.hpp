@@ -6,21 +6,30 @@
 #include <string>
 #include <vector>
 
+#include "proto/frame.hpp"
 #include "query/metadata.hpp"
 #include "query/value.hpp"
 
 namespace sy::proto {
 
-/// A validated SEND/BROADCAST body: the target still unparsed.
+/// A validated SEND/BROADCAST body, pointing into the decoded frame.
 struct send_body {
-  query::value target;
-  query::value payload;
-  /// String or null.
-  query::value nonce;
+  const query::value* target = nullptr;
+  const query::value* payload = nullptr;
+  /// String or null; nullptr when absent.
+  const query::value* nonce = nullptr;
 };
 
 /// D-2: nullopt means `invalid dispatch payload`.
 std::optional<send_body> parse_send(const query::value* d);
+
+/// "The received frame" of X-2 for a decoded frame body: {op, t, d, ts}.
+query::value echo_of(const query::value& body);
+
+/// D-3: a delivered SEND/BROADCAST frame, encoded; for JSON the payload is
+/// written straight from the sender's decoded frame, without a copy.
+std::string encode_delivery(encoding enc, std::string_view t, const query::value& nonce,
+                            const query::value& payload, std::int64_t ts);
 
 /// D-6: the query of a QUERY_NODES body (d.target when it is a map, else d).
 query::value query_nodes_target(const query::value* d);
