@@ -352,7 +352,8 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
     return caf::message{};
   });
   self->attach_functor([out = st.out](const caf::error&) { out->close(1000, ""); });
-  st.send(proto::hello(st.opts->heartbeat_interval_ms, wall_ms()));
+  if (st.conn.send_hello)
+    st.send(proto::hello(st.opts->heartbeat_interval_ms, wall_ms()));
   self->delayed_send(self, std::chrono::milliseconds(st.opts->idle_timeout_ms), idle_atom::value);
   return {
     [=](frame_atom, const std::string& bytes) {

@@ -27,6 +27,10 @@ int main(int argc, char** argv) {
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.worker_threads));
   caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  // Measured with peerbench W4 (request/reply): the sharing scheduler wakes
+  // its worker at once, where work stealing's polling back-off added about
+  // 230 µs per round trip (p50 49 µs vs 281 µs); throughput was the same.
+  caf_cfg.set("scheduler.policy", caf::atom("sharing"));
   int status = 0;
   {
     caf::actor_system sys{caf_cfg};

@@ -15,6 +15,8 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <mutex>
+#include <vector>
 
 #include <unistd.h>
 
@@ -99,7 +101,31 @@ public:
     ws_.async_accept(asio::buffer(raw_), beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
   }
 
+  /// From any thread: frames wait in `inbox_`; one posted drain moves all of
+  /// them onto the write queue (one strand hop per burst, not per frame).
+  void enqueue(std::shared_ptr<const std::string> frame) {
+    {
+      std::lock_guard<std::mutex> guard(inbox_mutex_);
+      inbox_.push_back(std::move(frame));
+      if (drain_posted_)
+        return;
+      drain_posted_ = true;
+    }
+    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+  }
+
   // -- called on the strand (posted by session_outbox) ------------------------
+
+  void drain_inbox() {
+    std::vector<std::shared_ptr<const std::string>> batch;
+    {
+      std::lock_guard<std::mutex> guard(inbox_mutex_);
+      batch.swap(inbox_);
+      drain_posted_ = false;
+    }
+    for (auto& f : batch)
+      push(std::move(f));
+  }
 
   void push(std::shared_ptr<const std::string> frame) {
     if (close_requested_)
@@ -157,7 +183,12 @@ private:
         asio::post(s->ws_.get_executor(), [s] { s->goodbye(); });
     });
     auto out = std::make_shared<session_outbox>(weak);
-    actor_ = actors::spawn_client(ctx_.sys, out, actors::connection_info{enc_, peer_ip_}, ctx_.router, ctx_.opts);
+    // L-1: hello is written before the first read, so it is on the wire before
+    // anything the client's frames cause (even a close of its own).
+    push(std::make_shared<const std::string>(
+      proto::encode_frame(enc_, proto::hello(ctx_.opts->heartbeat_interval_ms, wall_ms()))));
+    actor_ = actors::spawn_client(ctx_.sys, out, actors::connection_info{enc_, peer_ip_, false}, ctx_.router,
+                                  ctx_.opts);
     if (ctx_.shutting_down)
       return goodbye();
     do_read();
@@ -303,6 +334,9 @@ private:
   caf::actor actor_;
   std::shared_ptr<ws_session> paused_self_;
   std::atomic<bool> peer_closed_{false};
+  std::mutex inbox_mutex_;
+  std::vector<std::shared_ptr<const std::string>> inbox_;
+  bool drain_posted_ = false;
   std::uint64_t registry_id_ = 0;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
@@ -322,7 +356,7 @@ private:
 
 void session_outbox::send(std::shared_ptr<const std::string> frame) {
   if (auto s = session_.lock())
-    asio::post(s->ws_.get_executor(), [s, f = std::move(frame)]() mutable { s->push(std::move(f)); });
+    s->enqueue(std::move(frame));
 }
 
 void session_outbox::close(std::uint16_t code, std::string) {

@@ -1,7 +1,9 @@
 #include "proto/frame.hpp"
 
 #include "proto/errors.hpp"
+#include "proto/etf_codec.hpp"
 #include "proto/json.hpp"
+#include "proto/msgpack_codec.hpp"
 
 namespace sy::proto {
 
@@ -28,7 +30,14 @@ std::string_view to_string(encoding e) {
 
 bool is_binary(encoding e) { return e != encoding::json; }
 
-bool is_supported(encoding e) { return e == encoding::json; }
+bool is_supported(encoding e) {
+  switch (e) {
+    case encoding::json:
+    case encoding::msgpack:
+    case encoding::etf: return true;
+  }
+  return false;
+}
 
 const std::string* client_frame::t() const {
   const value* t = body.find("t");
@@ -46,8 +55,8 @@ value client_frame::echo() const {
 bool decode_value(encoding enc, std::string_view bytes, value& out, std::string& error) {
   switch (enc) {
     case encoding::json: return parse_json(bytes, out, error);
-    case encoding::msgpack:
-    case encoding::etf: break;
+    case encoding::msgpack: return parse_msgpack(bytes, out, error);
+    case encoding::etf: return parse_etf(bytes, out, error);
   }
   error = "encoding not supported";
   return false;
@@ -68,7 +77,12 @@ decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& o
   return r;
 }
 
-std::string encode_frame(encoding, const server_frame& f) {
+std::string encode_frame(encoding enc, const server_frame& f) {
+  switch (enc) {
+    case encoding::json: break;
+    case encoding::msgpack: return encode_msgpack_frame(f);
+    case encoding::etf: return encode_etf_frame(f);
+  }
   std::string s;
   s.reserve(64);
   s += "{\"d\":";

@@ -47,15 +47,18 @@ class HelloAndEncoding(GatewayCase):
         self.assertEqual(cm.exception.status, 403)
         self.assertNotIn("sec-websocket-accept", cm.exception.headers)
 
-    def test_E3_msgpack_upgrade_is_currently_refused_with_403(self):
-        # Not implemented yet: E-1/E-4 require a 403 rather than a misbehaving
-        # connection. Change this test when msgpack lands.
-        self.assertEqual(self.node.upgrade_status("/gateway/websocket?encoding=msgpack"), 403)
-
-    def test_E4_etf_upgrade_is_currently_refused_with_403(self):
-        # E-4: "If ETF is not implemented, the server MUST refuse encoding=etf
-        # upgrades with 403". Change this test when ETF lands.
-        self.assertEqual(self.node.upgrade_status("/gateway/websocket?encoding=etf"), 403)
+    def test_E3_E4_msgpack_and_etf_upgrades_are_accepted_and_hello_is_a_binary_frame(self):
+        # E-1: both are allowed values; E-5: the hello is already in the
+        # connection's encoding (a msgpack fixmap of 4 / ETF version 131 + MAP_EXT).
+        for enc, head in (("msgpack", b"\x84"), ("etf", b"\x83\x74\x00\x00\x00\x04")):
+            with self.subTest(encoding=enc):
+                path = "/gateway/websocket?encoding=" + enc
+                self.assertEqual(self.node.upgrade_status(path), 101)
+                ws = self.node.ws(path=path)
+                self._clients.append(ws)
+                m = ws.recv_message(RECV)
+                self.assertEqual(m.opcode, wsclient.OP_BINARY, m)
+                self.assertEqual(m.data[:len(head)], head, m)
 
     def test_E1_no_subprotocol_is_negotiated_even_when_offered(self):
         ws = self.connect(headers={"Sec-WebSocket-Protocol": "chat, superchat"})
