@@ -1,5 +1,6 @@
 #include "proto/frame.hpp"
 
+#include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
 #include "proto/etf_codec.hpp"
 #include "proto/json.hpp"
@@ -44,13 +45,7 @@ const std::string* client_frame::t() const {
   return t && t->is_string() ? &t->as_string() : nullptr;
 }
 
-value client_frame::echo() const {
-  auto field = [&](std::string_view k) {
-    const value* v = body.find(k);
-    return v ? *v : value{};
-  };
-  return value{query::object{{"op", field("op")}, {"t", field("t")}, {"d", field("d")}, {"ts", field("ts")}}};
-}
+value client_frame::echo() const { return echo_of(body); }
 
 bool decode_value(encoding enc, std::string_view bytes, value& out, std::string& error) {
   switch (enc) {
