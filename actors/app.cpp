@@ -50,12 +50,7 @@ struct app_state {
   }
 
   void merge(const std::string& cid, md_entries e) {
-    const auto* c = index.get(cid);
-    if (!c)
-      return;
-    auto md = c->md;
-    query::merge(md, std::move(e.items));
-    index.upsert(cid, std::move(md));
+    index.merge(cid, std::move(e.items));
   }
 
   /// Candidates for routing; for a proxy (P-3) only members with an address.
@@ -116,6 +111,13 @@ struct app_state {
   /// A query addressed to this application only; returns the reply frame.
   std::string route(const route_request& req) {
     auto started = std::chrono::steady_clock::now();
+    // Load balancing over everyone (no ops, selector or key): sample instead
+    // of listing every member (W2).
+    if (req.kind == route_kind::send && req.q.ops.empty() && !req.q.selector && !req.q.key)
+      if (const auto* c = index.sample(req.q, rng)) {
+        deliver(req, {c->client_id});
+        return {};
+      }
     auto fs = final_set(req.q, req.kind == route_kind::proxy);
     metrics::observe_query_us(
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());

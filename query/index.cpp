@@ -108,6 +108,17 @@ bool member_index::remove(std::string_view client_id) {
   return true;
 }
 
+const indexed_client* member_index::sample(const query& q, std::mt19937_64& rng, int attempts) const {
+  if (slots_.empty())
+    return nullptr;
+  for (int i = 0; i < attempts; ++i) {
+    const auto& c = slots_[rng() % slots_.size()];
+    if (!c.client_id.empty() && sy::query::eligible(q, c.md) && matches(q, c.md))
+      return &c;
+  }
+  return nullptr;
+}
+
 const indexed_client* member_index::get(std::string_view client_id) const {
   auto found = by_id_.find(client_id);
   return found == by_id_.end() ? nullptr : &slots_[found->second];

@@ -16,6 +16,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,6 +69,11 @@ public:
   /// pick: `$min`/`$max` -> this index's winner only; `$avg` -> only members
   /// with a numeric value. The combiner applies select() and step 6 itself.
   std::vector<candidate> candidates(const query& q, std::string_view app_id) const;
+  /// R-4's uniform pick without building the candidate set: samples member
+  /// slots at random and returns the first live member passing filter(q);
+  /// nullptr after `attempts` misses (the caller then builds the whole set).
+  /// Uniform over the passing members, as every slot is equally likely.
+  const indexed_client* sample(const query& q, std::mt19937_64& rng, int attempts = 16) const;
 
 private:
   std::vector<const indexed_client*> scan(const query& q) const;
