@@ -9,6 +9,8 @@ namespace {
 
 std::mutex errors_mutex;
 std::map<std::string, std::int64_t> errors;
+std::atomic<bool> per_app{false};
+std::map<std::string, std::int64_t> app_counts; // under errors_mutex
 
 constexpr std::array<double, 10> bounds{5, 10, 25, 50, 100, 250, 500, 1000, 5000, 25000};
 std::array<counter, bounds.size() + 1> buckets{};
@@ -46,6 +48,28 @@ void line(std::string& out, const char* name, const char* type, const char* help
 
 } // namespace
 
+void set_per_app(bool on) { per_app = on; }
+
+void app_clients(const std::string& app, int delta) {
+  std::lock_guard<std::mutex> guard(errors_mutex);
+  if ((app_counts[app] += delta) <= 0)
+    app_counts.erase(app);
+}
+
+/// A Prometheus label value: backslash, quote and newline escaped.
+static std::string label_value(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\' || c == '"')
+      out += '\\', out += c;
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
 void count_error(std::string_view text) {
   std::lock_guard<std::mutex> guard(errors_mutex);
   ++errors[entry_of(text)];
@@ -82,14 +106,13 @@ std::string render() {
          "# TYPE singyeong_errors_total counter\n";
   {
     std::lock_guard<std::mutex> guard(errors_mutex);
-    for (const auto& [k, v] : errors) {
-      std::string label;
-      for (char c : k)
-        if (c == '"' || c == '\\')
-          label += '\\', label += c;
-        else if (c != '\n')
-          label += c;
-      out += "singyeong_errors_total{error=\"" + label + "\"} " + std::to_string(v) + "\n";
+    for (const auto& [k, v] : errors)
+      out += "singyeong_errors_total{error=\"" + label_value(k) + "\"} " + std::to_string(v) + "\n";
+    if (per_app) {
+      out += "# HELP singyeong_app_clients identified clients per application\n"
+             "# TYPE singyeong_app_clients gauge\n";
+      for (const auto& [app, n] : app_counts)
+        out += "singyeong_app_clients{app=\"" + label_value(app) + "\"} " + std::to_string(n) + "\n";
     }
   }
   out += "# HELP singyeong_query_duration_microseconds routing decision time\n"

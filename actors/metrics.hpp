@@ -27,6 +27,12 @@ inline counter http_requests{0};
 /// folded: "already registered", "invalid client op", …).
 void count_error(std::string_view text);
 
+/// Per-application client gauges (H-15: only shown when enabled, so that an
+/// open metrics port does not list who is connected by default).
+void set_per_app(bool on);
+/// One client of `app` came (+1) or went (-1).
+void app_clients(const std::string& app, int delta);
+
 /// Records one query evaluation (routing decision) time in microseconds.
 void observe_query_us(double us);
 

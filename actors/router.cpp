@@ -93,6 +93,7 @@ struct router_state {
     by_addr.erase(reg.actor.address());
     clients.erase(it);
     --metrics::clients_identified;
+    metrics::app_clients(key.first, -1);
     count_tags(reg.info, -1);
     self->send(app_of(self, key.first), remove_atom::value, key.second);
     if (reg.announced) {
@@ -116,6 +117,7 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   reg.info.metadata.clear();
   st.clients[key] = std::move(reg);
   ++metrics::clients_identified;
+  metrics::app_clients(key.first, +1);
   self->send(app, add_atom::value, std::move(m));
   return app;
 }

@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 
 #include "actors/log.hpp"
+#include "actors/metrics.hpp"
 #include "actors/router.hpp"
 #include "net/config.hpp"
 #include "net/server.hpp"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
     return loaded.exit_code;
   auto& cfg = loaded.cfg;
   log::set_level(*log::parse_level(cfg.log_level));
+  actors::metrics::set_per_app(cfg.values["SINGYEONG_METRICS_PER_APP"] == "true");
   if (cfg.clustering)
     SY_LOG(warn, "main") << "CLUSTERING=true: clustering is not part of this build yet; running as a single node";
 
