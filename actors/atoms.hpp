@@ -60,6 +60,25 @@ using connected_atom = caf::atom_constant<caf::atom("connected")>;
 /// (discover, tags) -> application ids matching them (T-3), sorted.
 using discover_atom = caf::atom_constant<caf::atom("discover")>;
 
+// -- cluster (K-*) --------------------------------------------------------------
+// The first two are sent by cluster/ (same atom texts as cluster/messages.hpp);
+// the p_* ones go from router to router through a peer's endpoint and carry
+// only strings (proto/peer_wire JSON) and ids.
+/// (peer_up, node id, endpoint): a peer proved the cookie.
+using peer_up_atom = caf::atom_constant<caf::atom("cl_peer_up")>;
+/// (peer_down, node id): its link broke.
+using peer_down_atom = caf::atom_constant<caf::atom("cl_peer_dn")>;
+/// (p_gather, peer_query json) -> peer_answer json.
+using p_gather_atom = caf::atom_constant<caf::atom("p_gather")>;
+/// (p_deliver, peer_delivery json).
+using p_deliver_atom = caf::atom_constant<caf::atom("p_deliver")>;
+/// (p_holds, app id, client id) -> bool: a healthy holder here (K-7)?
+using p_holds_atom = caf::atom_constant<caf::atom("p_holds")>;
+/// (p_event, event, app id, client id): CLIENT_* from a peer (K-8).
+using p_event_atom = caf::atom_constant<caf::atom("p_event")>;
+/// (peer_tmo, ms): the fan-out's per-peer timeout.
+using peer_timeout_atom = caf::atom_constant<caf::atom("peer_tmo")>;
+
 /// What a routing dispatch asks for.
 enum class route_kind : std::uint8_t { send, broadcast, query_nodes, proxy };
 
@@ -70,6 +89,8 @@ struct route_request {
   /// The decoded SEND/BROADCAST frame as received (payload, nonce, and
   /// D-5's extra_info are read from it when needed, never copied).
   query::value frame;
+  /// The query as the client sent it (what peers get, K-5).
+  query::value raw_query;
   /// d.payload of the frame (null when absent).
   const query::value& payload() const {
     static const query::value none;

@@ -11,7 +11,7 @@ namespace sy::actors {
 
 using namespace std::chrono_literals;
 
-void query_nodes(caf::actor_system&, const caf::actor& router, query::query q,
+void query_nodes(caf::actor_system&, const caf::actor& router, query::query q, query::value raw,
                  std::function<void(bool, query::array)> done) {
   // The router answers through `on_nodes`; the callback may run on any CAF
   // thread, exactly once.
@@ -19,6 +19,7 @@ void query_nodes(caf::actor_system&, const caf::actor& router, query::query q,
   route_request req;
   req.kind = route_kind::query_nodes;
   req.q = std::move(q);
+  req.raw_query = std::move(raw);
   req.on_nodes = [once](query::array nodes) {
     if (*once) {
       (*once)(true, std::move(nodes));
@@ -28,11 +29,12 @@ void query_nodes(caf::actor_system&, const caf::actor& router, query::query q,
   caf::anon_send(router, route_atom::value, std::move(req));
 }
 
-void proxy_target(caf::actor_system&, const caf::actor& router, query::query q,
+void proxy_target(caf::actor_system&, const caf::actor& router, query::query q, query::value raw,
                   std::function<void(std::string)> done) {
   route_request req;
   req.kind = route_kind::proxy;
   req.q = std::move(q);
+  req.raw_query = std::move(raw);
   req.on_target = std::move(done);
   caf::anon_send(router, route_atom::value, std::move(req));
 }

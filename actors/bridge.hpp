@@ -14,13 +14,14 @@
 
 namespace sy::actors {
 
+/// (`raw` is the query as received: what peer nodes are asked with, K-5.)
 /// H-4: the final candidate set of `q` as client objects (sorted); on a
 /// failure inside the node, `done` gets nullopt-like empty array and false.
-void query_nodes(caf::actor_system& sys, const caf::actor& router, query::query q,
+void query_nodes(caf::actor_system& sys, const caf::actor& router, query::query q, query::value raw,
                  std::function<void(bool ok, query::array nodes)> done);
 
 /// P-3: the socket_ip of the client a proxy request goes to ("" for none).
-void proxy_target(caf::actor_system& sys, const caf::actor& router, query::query q,
+void proxy_target(caf::actor_system& sys, const caf::actor& router, query::query q, query::value raw,
                   std::function<void(std::string socket_ip)> done);
 
 /// T-3: the applications whose pooled tags contain every tag, sorted.

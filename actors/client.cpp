@@ -256,6 +256,7 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   if (!parsed.ok())
     return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, wall_ms()));
   req.q = std::move(*parsed.parsed);
+  req.raw_query = *target;
   if (kind != route_kind::query_nodes)
     req.frame = std::move(f.body); // payload and nonce travel inside it
   req.reply_enc = st.conn.enc;

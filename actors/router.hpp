@@ -8,7 +8,8 @@
 
 namespace sy::actors {
 
-/// Spawns the router of this node (`node_name` appears in its log lines).
-caf::actor spawn_router(caf::actor_system& sys, std::string node_name);
+/// Spawns the router of this node (`node_name` appears in its log lines);
+/// `peer_timeout_ms` bounds each peer's answer in a fan-out (K-5).
+caf::actor spawn_router(caf::actor_system& sys, std::string node_name, int peer_timeout_ms = 500);
 
 } // namespace sy::actors

@@ -61,7 +61,7 @@ void api_query(context& ctx, const http_request& req, std::function<void(http_re
   auto parsed = query::parse_query(body);
   if (!parsed.ok())
     return done(json_response(400, R"({"errors":["invalid query"]})"));
-  actors::query_nodes(ctx.sys, ctx.router, std::move(*parsed.parsed), [done](bool ok, query::array nodes) {
+  actors::query_nodes(ctx.sys, ctx.router, std::move(*parsed.parsed), body, [done](bool ok, query::array nodes) {
     if (!ok)
       return done(json_response(500, R"({"errors":{"detail":"Internal Server Error"}})"));
     done(json_response(200, proto::to_json(value{std::move(nodes)})));
@@ -110,9 +110,10 @@ void api_proxy(context& ctx, const http_request& req, std::function<void(http_re
   if (!call)
     return done(json_response(400, error_body));
   auto q = call->q;
+  auto raw = call->raw_query;
   auto caller = req.peer_ip;
   context* c = &ctx;
-  actors::proxy_target(ctx.sys, ctx.router, std::move(q),
+  actors::proxy_target(ctx.sys, ctx.router, std::move(q), std::move(raw),
                        [c, call = std::move(*call), caller, done](std::string ip) mutable {
                          if (ip.empty())
                            return done(json_response(400, R"({"errors":["no matches"]})"));

@@ -74,6 +74,7 @@ std::optional<proxy_call> parse_proxy(const value& body, std::string& error_body
   call.method = m;
   call.route = route->as_string();
   call.q = std::move(*parsed.parsed);
+  call.raw_query = *q;
   if (call.route.empty() || call.route[0] != '/' || has_ctl(call.route)) {
     error_body = errors_body("invalid route");
     return std::nullopt;

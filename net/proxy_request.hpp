@@ -17,6 +17,8 @@ struct proxy_call {
   std::string method;
   std::string route;
   query::query q;
+  /// The query as received (for peer nodes, K-5).
+  query::value raw_query;
   /// Request headers to forward (hop-by-hop and Host already dropped).
   std::vector<std::pair<std::string, std::string>> headers;
   /// Body bytes (empty for GET/HEAD).

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "proto/byte_reader.hpp"
+#include "proto/byte_writer.hpp"
 #include "proto/json.hpp"
 #include "proto/utf8.hpp"
 
@@ -24,47 +26,8 @@ enum tag : unsigned char {
   small_atom_ext = 115, map_ext = 116, atom_utf8_ext = 118, small_atom_utf8_ext = 119,
 };
 
-// A bounds-checked cursor over the frame. Every read is checked against the
-// bytes left, and every declared length before anything is reserved.
-struct reader {
-  const unsigned char* p;
-  std::size_t n;
-  std::size_t pos = 0;
-  std::string error;
-
-  explicit reader(std::string_view b) : p(reinterpret_cast<const unsigned char*>(b.data())), n(b.size()) {}
-
-  std::size_t left() const { return n - pos; }
-
-  bool fail(const std::string& what, std::size_t at) {
-    if (error.empty())
-      error = "invalid ETF: " + what + " at offset " + std::to_string(at);
-    return false;
-  }
-
-  // Reads a k-byte big-endian unsigned number (k <= 8).
-  bool be(std::size_t k, std::uint64_t& v, std::size_t at, const char* what) {
-    if (left() < k)
-      return fail(std::string("truncated ") + what, at);
-    v = 0;
-    for (std::size_t i = 0; i < k; ++i)
-      v = (v << 8) | p[pos + i];
-    pos += k;
-    return true;
-  }
-
-  // Takes `len` bytes, which must be there.
-  bool bytes(std::uint64_t len, std::string_view& out, std::size_t at, const char* what) {
-    if (len > left())
-      return fail(std::string(what) + " of " + std::to_string(len) + " bytes exceeds the frame", at);
-    out = {reinterpret_cast<const char*>(p + pos), static_cast<std::size_t>(len)};
-    pos += static_cast<std::size_t>(len);
-    return true;
-  }
-};
-
 // An atom's name as UTF-8 (Latin-1 atoms converted), for atom tags only.
-bool atom_name(reader& r, unsigned char t, std::string& name, std::size_t at) {
+bool atom_name(byte_reader& r, unsigned char t, std::string& name, std::size_t at) {
   std::uint64_t len = 0;
   bool small = t == small_atom_ext || t == small_atom_utf8_ext;
   if (!r.be(small ? 1 : 2, len, at, "atom length"))
@@ -86,7 +49,7 @@ bool is_atom_tag(unsigned char t) {
   return t == atom_ext || t == small_atom_ext || t == atom_utf8_ext || t == small_atom_utf8_ext;
 }
 
-bool binary(reader& r, std::string& out, std::size_t at) {
+bool binary(byte_reader& r, std::string& out, std::size_t at) {
   std::uint64_t len = 0;
   std::string_view s;
   if (!r.be(4, len, at, "binary length") || !r.bytes(len, s, at, "binary"))
@@ -98,7 +61,7 @@ bool binary(reader& r, std::string& out, std::size_t at) {
 }
 
 // SMALL_BIG_EXT / LARGE_BIG_EXT: int64 when it fits, else a finite double.
-bool bignum(reader& r, unsigned char t, value& out, std::size_t at) {
+bool bignum(byte_reader& r, unsigned char t, value& out, std::size_t at) {
   std::uint64_t n = 0, sign = 0;
   std::string_view digits;
   if (!r.be(t == small_big_ext ? 1 : 4, n, at, "bignum length") || !r.be(1, sign, at, "bignum sign")
@@ -133,15 +96,15 @@ bool bignum(reader& r, unsigned char t, value& out, std::size_t at) {
   return true;
 }
 
-bool parse(reader& r, value& out, int depth);
+bool parse(byte_reader& r, value& out, int depth);
 
-bool open(reader& r, int depth, std::size_t at) {
+bool open(byte_reader& r, int depth, std::size_t at) {
   if (depth >= max_depth)
     return r.fail("nesting deeper than " + std::to_string(max_depth) + " levels", at);
   return true;
 }
 
-bool list(reader& r, value& out, int depth, std::size_t at) {
+bool list(byte_reader& r, value& out, int depth, std::size_t at) {
   std::uint64_t count = 0;
   if (!open(r, depth, at) || !r.be(4, count, at, "list length"))
     return false;
@@ -164,7 +127,7 @@ bool list(reader& r, value& out, int depth, std::size_t at) {
   return true;
 }
 
-bool map(reader& r, value& out, int depth, std::size_t at) {
+bool map(byte_reader& r, value& out, int depth, std::size_t at) {
   std::uint64_t count = 0;
   if (!open(r, depth, at) || !r.be(4, count, at, "map arity"))
     return false;
@@ -195,7 +158,7 @@ bool map(reader& r, value& out, int depth, std::size_t at) {
   return true;
 }
 
-bool parse(reader& r, value& out, int depth) {
+bool parse(byte_reader& r, value& out, int depth) {
   std::size_t at = r.pos;
   if (r.left() == 0)
     return r.fail("truncated input, a term is missing", at);
@@ -272,43 +235,36 @@ bool parse(reader& r, value& out, int depth) {
 
 // -- encoding -------------------------------------------------------------------
 
-void put_be(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-void put_tag(std::string& out, unsigned char t) { out.push_back(static_cast<char>(t)); }
-
 void put_atom(std::string& out, std::string_view name) {
   if (name.size() <= 255) {
-    put_tag(out, small_atom_utf8_ext);
+    put_byte(out, small_atom_utf8_ext);
     put_be(out, name.size(), 1);
   } else {
-    put_tag(out, atom_utf8_ext);
+    put_byte(out, atom_utf8_ext);
     put_be(out, name.size(), 2);
   }
   out.append(name);
 }
 
 void put_binary(std::string& out, std::string_view s) {
-  put_tag(out, binary_ext);
+  put_byte(out, binary_ext);
   put_be(out, s.size(), 4);
   out.append(s);
 }
 
 void put_int(std::string& out, std::int64_t i) {
   if (i >= 0 && i <= 255) {
-    put_tag(out, small_integer_ext);
+    put_byte(out, small_integer_ext);
     put_be(out, static_cast<std::uint64_t>(i), 1);
   } else if (i >= INT32_MIN && i <= INT32_MAX) {
-    put_tag(out, integer_ext);
+    put_byte(out, integer_ext);
     put_be(out, static_cast<std::uint64_t>(i), 4);
   } else {
     std::uint64_t mag = i < 0 ? 0 - static_cast<std::uint64_t>(i) : static_cast<std::uint64_t>(i);
     int n = (64 - std::countl_zero(mag) + 7) / 8;
-    put_tag(out, small_big_ext);
+    put_byte(out, small_big_ext);
     put_be(out, static_cast<std::uint64_t>(n), 1);
-    put_tag(out, i < 0 ? 1 : 0);
+    put_byte(out, i < 0 ? 1 : 0);
     for (int k = 0; k < n; ++k)
       put_be(out, (mag >> (8 * k)) & 0xff, 1);
   }
@@ -326,21 +282,21 @@ void put_value(std::string& out, const value& v, bool atom_keys = false) {
         put_atom(out, "nil");
         break;
       }
-      put_tag(out, new_float_ext);
+      put_byte(out, new_float_ext);
       put_be(out, std::bit_cast<std::uint64_t>(v.as_float()), 8);
       break;
     case query::kind::string: put_binary(out, v.as_string()); break;
     case query::kind::array:
       if (!v.as_array().empty()) {
-        put_tag(out, list_ext);
+        put_byte(out, list_ext);
         put_be(out, v.as_array().size(), 4);
         for (const auto& e : v.as_array())
           put_value(out, e);
       }
-      put_tag(out, nil_ext);
+      put_byte(out, nil_ext);
       break;
     case query::kind::object:
-      put_tag(out, map_ext);
+      put_byte(out, map_ext);
       put_be(out, v.as_object().size(), 4);
       for (const auto& m : v.as_object()) {
         if (atom_keys && (m.key == "nonce" || m.key == "payload" || m.key == "target"))
@@ -356,7 +312,7 @@ void put_value(std::string& out, const value& v, bool atom_keys = false) {
 } // namespace
 
 bool parse_etf(std::string_view bytes, value& out, std::string& error) {
-  reader r(bytes);
+  byte_reader r(bytes, "ETF");
   if (bytes.empty()) {
     error = "invalid ETF: empty frame";
     return false;
@@ -367,12 +323,8 @@ bool parse_etf(std::string_view bytes, value& out, std::string& error) {
   }
   r.pos = 1;
   value v;
-  if (!parse(r, v, 0)) {
+  if (!parse(r, v, 0) || !r.at_end("term")) {
     error = std::move(r.error);
-    return false;
-  }
-  if (r.pos != r.n) {
-    error = "invalid ETF: unexpected data after the term at offset " + std::to_string(r.pos);
     return false;
   }
   out = std::move(v);
@@ -391,7 +343,7 @@ bool etf_atom_delivery_keys(std::string_view t) {
 
 std::string encode_etf_frame(const server_frame& f) {
   std::string s(1, static_cast<char>(version_magic));
-  put_tag(s, map_ext);
+  put_byte(s, map_ext);
   put_be(s, 4, 4);
   put_atom(s, "d");
   put_value(s, f.d, f.code == op::dispatch && f.t && etf_atom_delivery_keys(*f.t));

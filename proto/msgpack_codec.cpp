@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "proto/byte_reader.hpp"
+#include "proto/byte_writer.hpp"
 #include "proto/json.hpp"
 #include "proto/utf8.hpp"
 
@@ -17,37 +19,7 @@ namespace {
 
 using query::value;
 
-// A bounds-checked cursor over the frame. Every read is checked against the
-// bytes left, and every declared length before anything is reserved.
-struct reader {
-  const unsigned char* p;
-  std::size_t n;
-  std::size_t pos = 0;
-  std::string error;
-
-  explicit reader(std::string_view b) : p(reinterpret_cast<const unsigned char*>(b.data())), n(b.size()) {}
-
-  std::size_t left() const { return n - pos; }
-
-  bool fail(const std::string& what, std::size_t at) {
-    if (error.empty())
-      error = "invalid msgpack: " + what + " at offset " + std::to_string(at);
-    return false;
-  }
-
-  // Reads a k-byte big-endian unsigned number (k <= 8).
-  bool be(std::size_t k, std::uint64_t& v, std::size_t at, const char* what) {
-    if (left() < k)
-      return fail(std::string("truncated ") + what, at);
-    v = 0;
-    for (std::size_t i = 0; i < k; ++i)
-      v = (v << 8) | p[pos + i];
-    pos += k;
-    return true;
-  }
-};
-
-bool finite_float(reader& r, double d, value& out, std::size_t at) {
+bool finite_float(byte_reader& r, double d, value& out, std::size_t at) {
   if (!std::isfinite(d))
     return r.fail("NaN or infinite float", at);
   out = value{d};
@@ -55,20 +27,19 @@ bool finite_float(reader& r, double d, value& out, std::size_t at) {
 }
 
 // Reads `len` bytes as a string (E-9: must be UTF-8). `kind` names the family.
-bool read_string(reader& r, std::uint64_t len, std::string& out, std::size_t at, const char* kind) {
-  if (len > r.left())
-    return r.fail(std::string(kind) + " of " + std::to_string(len) + " bytes exceeds the frame", at);
-  std::string_view s(reinterpret_cast<const char*>(r.p + r.pos), static_cast<std::size_t>(len));
+bool read_string(byte_reader& r, std::uint64_t len, std::string& out, std::size_t at, const char* kind) {
+  std::string_view s;
+  if (!r.bytes(len, s, at, kind))
+    return false;
   if (!valid_utf8(s))
     return r.fail(std::string(kind) + " is not valid UTF-8", at);
   out.assign(s);
-  r.pos += static_cast<std::size_t>(len);
   return true;
 }
 
 // The length of a str/bin header at the cursor, or false when the next value
 // is not a string. Consumes the header only when it is one.
-bool string_header(reader& r, std::uint64_t& len, const char*& kind) {
+bool string_header(byte_reader& r, std::uint64_t& len, const char*& kind) {
   std::size_t at = r.pos;
   unsigned char tag = r.p[r.pos];
   std::size_t width = 0;
@@ -91,9 +62,9 @@ bool string_header(reader& r, std::uint64_t& len, const char*& kind) {
   return r.be(width, len, at, "string length");
 }
 
-bool parse(reader& r, value& out, int depth);
+bool parse(byte_reader& r, value& out, int depth);
 
-bool parse_array(reader& r, std::uint64_t count, value& out, int depth, std::size_t at) {
+bool parse_array(byte_reader& r, std::uint64_t count, value& out, int depth, std::size_t at) {
   if (depth >= max_depth)
     return r.fail("nesting deeper than " + std::to_string(max_depth) + " levels", at);
   // Every element takes at least one byte.
@@ -110,7 +81,7 @@ bool parse_array(reader& r, std::uint64_t count, value& out, int depth, std::siz
   return true;
 }
 
-bool parse_map(reader& r, std::uint64_t count, value& out, int depth, std::size_t at) {
+bool parse_map(byte_reader& r, std::uint64_t count, value& out, int depth, std::size_t at) {
   if (depth >= max_depth)
     return r.fail("nesting deeper than " + std::to_string(max_depth) + " levels", at);
   // Every entry takes at least two bytes (key and value).
@@ -134,7 +105,7 @@ bool parse_map(reader& r, std::uint64_t count, value& out, int depth, std::size_
   return true;
 }
 
-bool parse(reader& r, value& out, int depth) {
+bool parse(byte_reader& r, value& out, int depth) {
   std::size_t at = r.pos;
   if (r.left() == 0)
     return r.fail("truncated input, a value is missing", at);
@@ -234,72 +205,61 @@ bool parse(reader& r, value& out, int depth) {
 
 // -- encoding -------------------------------------------------------------------
 
-void put_be(std::string& out, std::uint64_t v, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i)
-    out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-
-void put_tag(std::string& out, unsigned tag) { out.push_back(static_cast<char>(tag)); }
-
 void put_int(std::string& out, std::int64_t i) {
   if (i >= 0) {
     auto u = static_cast<std::uint64_t>(i);
     if (u <= 0x7f)
-      return put_tag(out, static_cast<unsigned>(u));
+      return put_byte(out, static_cast<unsigned>(u));
     if (u <= 0xff)
-      return put_tag(out, 0xcc), put_be(out, u, 1);
+      return put_byte(out, 0xcc), put_be(out, u, 1);
     if (u <= 0xffff)
-      return put_tag(out, 0xcd), put_be(out, u, 2);
+      return put_byte(out, 0xcd), put_be(out, u, 2);
     if (u <= 0xffffffffu)
-      return put_tag(out, 0xce), put_be(out, u, 4);
-    return put_tag(out, 0xcf), put_be(out, u, 8);
+      return put_byte(out, 0xce), put_be(out, u, 4);
+    return put_byte(out, 0xcf), put_be(out, u, 8);
   }
   auto bits = static_cast<std::uint64_t>(i);
   if (i >= -32)
-    return put_tag(out, static_cast<unsigned>(bits & 0xff));
+    return put_byte(out, static_cast<unsigned>(bits & 0xff));
   if (i >= INT8_MIN)
-    return put_tag(out, 0xd0), put_be(out, bits, 1);
+    return put_byte(out, 0xd0), put_be(out, bits, 1);
   if (i >= INT16_MIN)
-    return put_tag(out, 0xd1), put_be(out, bits, 2);
+    return put_byte(out, 0xd1), put_be(out, bits, 2);
   if (i >= INT32_MIN)
-    return put_tag(out, 0xd2), put_be(out, bits, 4);
-  return put_tag(out, 0xd3), put_be(out, bits, 8);
+    return put_byte(out, 0xd2), put_be(out, bits, 4);
+  return put_byte(out, 0xd3), put_be(out, bits, 8);
 }
 
 void put_str(std::string& out, std::string_view s) {
   std::uint64_t n = s.size();
   if (n <= 31)
-    put_tag(out, 0xa0 | static_cast<unsigned>(n));
+    put_byte(out, 0xa0 | static_cast<unsigned>(n));
   else if (n <= 0xff)
-    put_tag(out, 0xd9), put_be(out, n, 1);
+    put_byte(out, 0xd9), put_be(out, n, 1);
   else if (n <= 0xffff)
-    put_tag(out, 0xda), put_be(out, n, 2);
+    put_byte(out, 0xda), put_be(out, n, 2);
   else
-    put_tag(out, 0xdb), put_be(out, n, 4);
+    put_byte(out, 0xdb), put_be(out, n, 4);
   out.append(s);
 }
 
 // Header of an array (fix 0x90, 16-bit 0xdc) or a map (fix 0x80, 16-bit 0xde).
 void put_container(std::string& out, std::size_t n, unsigned fix, unsigned tag16) {
   if (n <= 15)
-    put_tag(out, fix | static_cast<unsigned>(n));
+    put_byte(out, fix | static_cast<unsigned>(n));
   else if (n <= 0xffff)
-    put_tag(out, tag16), put_be(out, n, 2);
+    put_byte(out, tag16), put_be(out, n, 2);
   else
-    put_tag(out, tag16 + 1), put_be(out, n, 4);
+    put_byte(out, tag16 + 1), put_be(out, n, 4);
 }
 
 } // namespace
 
 bool parse_msgpack(std::string_view bytes, value& out, std::string& error) {
-  reader r(bytes);
+  byte_reader r(bytes, "msgpack");
   value v;
-  if (!parse(r, v, 0)) {
+  if (!parse(r, v, 0) || !r.at_end("value")) {
     error = std::move(r.error);
-    return false;
-  }
-  if (r.pos != r.n) {
-    error = "invalid msgpack: unexpected data after the value at offset " + std::to_string(r.pos);
     return false;
   }
   out = std::move(v);
@@ -308,11 +268,11 @@ bool parse_msgpack(std::string_view bytes, value& out, std::string& error) {
 
 void append_msgpack(std::string& out, const value& v) {
   switch (v.type()) {
-    case query::kind::null: put_tag(out, 0xc0); break;
-    case query::kind::boolean: put_tag(out, v.as_bool() ? 0xc3 : 0xc2); break;
+    case query::kind::null: put_byte(out, 0xc0); break;
+    case query::kind::boolean: put_byte(out, v.as_bool() ? 0xc3 : 0xc2); break;
     case query::kind::integer: put_int(out, v.as_int()); break;
     case query::kind::floating:
-      put_tag(out, 0xcb);
+      put_byte(out, 0xcb);
       put_be(out, std::bit_cast<std::uint64_t>(v.as_float()), 8);
       break;
     case query::kind::string: put_str(out, v.as_string()); break;
@@ -340,7 +300,7 @@ std::string to_msgpack(const value& v) {
 std::string encode_msgpack_frame(const server_frame& f) {
   std::string s;
   s.reserve(64);
-  put_tag(s, 0x84);
+  put_byte(s, 0x84);
   put_str(s, "d");
   append_msgpack(s, f.d);
   put_str(s, "op");
@@ -349,7 +309,7 @@ std::string encode_msgpack_frame(const server_frame& f) {
   if (f.t)
     put_str(s, *f.t);
   else
-    put_tag(s, 0xc0);
+    put_byte(s, 0xc0);
   put_str(s, "ts");
   put_int(s, f.ts);
   return s;

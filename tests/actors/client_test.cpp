@@ -19,13 +19,14 @@
 #include "actors/log.hpp"
 #include "actors/options.hpp"
 #include "actors/router.hpp"
-#include "proto/json.hpp"
 #include "query/value.hpp"
 #include "tests/support/deterministic.hpp"
 #include "tests/support/fake_outbox.hpp"
+#include "tests/support/fixture_json.hpp"
 
 using sy::query::value;
 using sy::test::fake_outbox;
+using sy::test::json;
 
 namespace {
 
@@ -53,15 +54,6 @@ value extra_of(const value& f) {
   const value* e = d_of(f).find("extra_info");
   REQUIRE(e != nullptr);
   return *e;
-}
-
-value json(std::string_view text) {
-  value v;
-  std::string err;
-  bool ok = sy::proto::parse_json(text, v, err);
-  INFO("fixture JSON: " << std::string(text) << " error: " << err);
-  REQUIRE(ok);
-  return v;
 }
 
 std::string identify_json(std::string_view cid, std::string_view app, std::string_view extra = "") {

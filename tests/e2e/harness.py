@@ -225,5 +225,32 @@ class Bystander:
         return self.acks, self.errors
 
 
+class BystanderMixin:
+    """For a GatewayCase (listed before it among the bases): every test runs
+    with a Bystander. After each test the bystander must be undisturbed (with
+    BYSTANDER_ACKED, also acked at least once), the server alive, and
+    still_serving() must pass."""
+
+    BYSTANDER_ACKED = False
+
+    def setUp(self):
+        super().setUp()
+        self.bystander = Bystander(self.node)
+
+    def tearDown(self):
+        acks, errors = self.bystander.stop()
+        try:
+            self.assertEqual(errors, [], "the bystander client was disturbed")
+            if self.BYSTANDER_ACKED:
+                self.assertGreater(acks, 0, "the bystander never got an ack")
+            self.assertTrue(self.node.alive(), "server died; log tail:\n" + self.node.log[-3000:])
+            self.still_serving()
+        finally:
+            super().tearDown()
+
+    def still_serving(self):
+        """Check that the server still accepts new clients (override)."""
+
+
 def dumps(obj):
     return json.dumps(obj, separators=(",", ":"))

@@ -30,6 +30,11 @@ SETTINGS = {
 
 _markers = itertools.count(1)
 
+# The client object of QUERY_NODES and the HTTP query (D-6, H-13).
+NODE_KEYS = {"app_id", "client_id", "metadata", "metadata_types", "socket_ip", "queues", "tags"}
+RESERVED_TYPES = {"last_heartbeat_time": "integer", "restricted": "boolean", "encoding": "string",
+                  "ip": "string", "namespace": "string", "receive_client_updates": "boolean"}
+
 
 # -- building frames and queries ---------------------------------------------
 def e(type_, value):
@@ -360,6 +365,21 @@ class RoutingCase(GatewayCase):
 
     def node_ids(self, nodes):
         return [(n["app_id"], n["client_id"]) for n in nodes]
+
+    def check_node(self, n, app, cid, metadata, types, socket_ip, tags=()):
+        """Exact H-13 object (QUERY_NODES and the HTTP query); last_heartbeat_time
+        only needs to be a plausible integer (it is returned)."""
+        self.assertIsInstance(n, dict, n)
+        self.assertEqual(set(n), NODE_KEYS, n)
+        lht = n["metadata"].get("last_heartbeat_time")
+        self.assertTrue(isinstance(lht, int) and not isinstance(lht, bool), n)
+        self.assertLess(abs(lht - now_ms()), 60000, "last_heartbeat_time not near now: %r" % (n,))
+        want = {"app_id": app, "client_id": cid,
+                "metadata": dict(metadata, last_heartbeat_time=lht),
+                "metadata_types": dict(RESERVED_TYPES, **types),
+                "socket_ip": socket_ip, "queues": [], "tags": list(tags)}
+        self.assertEqual(n, want)
+        return lht
 
     # -- client update events -----------------------------------------------
     def assert_client_event(self, f, t, app, cid):

@@ -11,7 +11,7 @@ import time
 import unittest
 
 import wsclient
-from harness import CLOSE_WITHIN, RECV, Bystander, GatewayCase, dumps, uid
+from harness import CLOSE_WITHIN, RECV, BystanderMixin, GatewayCase, dumps, uid
 from wsclient import OP_BINARY, OP_CONT, OP_PING, OP_TEXT, build_frame
 
 LIMIT = 65536
@@ -24,23 +24,13 @@ SETTINGS = {
 STATES = ("unidentified", "identified")
 
 
-class WithBystander(GatewayCase):
+class WithBystander(BystanderMixin, GatewayCase):
     SETTINGS = SETTINGS
+    BYSTANDER_ACKED = True
 
-    def setUp(self):
-        super().setUp()
-        self.bystander = Bystander(self.node)
-
-    def tearDown(self):
-        acks, errors = self.bystander.stop()
-        try:
-            self.assertEqual(errors, [], "the bystander client was disturbed")
-            self.assertGreater(acks, 0, "the bystander never got an ack")
-            self.assertTrue(self.node.alive(), "server died; log tail:\n" + self.node.log[-3000:])
-            # the server still accepts a new identify
-            self.heartbeat(self.identify())
-        finally:
-            super().tearDown()
+    def still_serving(self):
+        # the server still accepts a new identify
+        self.heartbeat(self.identify())
 
     def victim(self, state):
         return self.identify() if state == "identified" else self.connect()

@@ -9,7 +9,7 @@ import unittest
 
 import encodings_support as es
 from encodings_support import Atom, Charlist
-from harness import Bystander, GatewayCase, now_ms, uid
+from harness import BystanderMixin, GatewayCase, now_ms, uid
 
 PATH = "/gateway/websocket?encoding="
 SLOW = {"SINGYEONG_HEARTBEAT_INTERVAL_MS": 5000, "SINGYEONG_IDLE_TIMEOUT_MS": 10000}
@@ -207,22 +207,12 @@ ETF_BAD = [
 ]
 
 
-class Malformed(EncodedCase):
+class Malformed(BystanderMixin, EncodedCase):
     SETTINGS = SLOW
 
-    def setUp(self):
-        super().setUp()
-        self.bystander = Bystander(self.node)
-
-    def tearDown(self):
-        acks, errors = self.bystander.stop()
-        try:
-            self.assertEqual(errors, [], "the bystander client was disturbed")
-            self.assertTrue(self.node.alive(), "server died; log tail:\n" + self.node.log[-3000:])
-            for enc in ("msgpack", "etf"):
-                self.beat(self.identify_as(self.open(enc)))
-        finally:
-            super().tearDown()
+    def still_serving(self):
+        for enc in ("msgpack", "etf"):
+            self.beat(self.identify_as(self.open(enc)))
 
     def check_table(self, enc, table):
         for state in ("unidentified", "identified"):

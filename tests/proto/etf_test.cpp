@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -12,6 +13,8 @@
 #include "proto/etf_codec.hpp"
 #include "proto/frame.hpp"
 #include "query/value.hpp"
+#include "tests/support/bytes.hpp"
+#include "tests/support/decode_checks.hpp"
 
 namespace proto = sy::proto;
 using sy::query::array;
@@ -20,31 +23,11 @@ using sy::query::value;
 
 namespace {
 
-// Bytes from hex pairs ("83 61 01"); spaces are ignored.
-std::string hx(std::string_view hex) {
-  std::string out;
-  auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (std::size_t i = 0; i < hex.size(); ++i) {
-    if (hex[i] == ' ')
-      continue;
-    out.push_back(static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1])));
-    ++i;
-  }
-  return out;
-}
+using sy::test::hx;
 
-std::string printable(std::string_view s) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s.substr(0, 80)) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-    out.push_back(' ');
-  }
-  if (s.size() > 80)
-    out += "... (" + std::to_string(s.size()) + " bytes)";
-  return out;
-}
+constexpr std::size_t shown = 80; // bytes of an input that a hex dump shows
+
+std::string printable(std::string_view s) { return sy::test::hex_dump(s, shown); }
 
 // A term with the version byte in front.
 std::string term(std::string_view body) { return hx("83") + std::string(body); }
@@ -56,24 +39,10 @@ std::string bin(std::string_view s) {
   return hx("6d") + len + std::string(s);
 }
 
-value parse_ok(std::string_view bytes) {
-  value v;
-  std::string err;
-  bool ok = proto::parse_etf(bytes, v, err);
-  INFO("input: " << printable(bytes) << " error: " << err);
-  REQUIRE(ok);
-  return v;
-}
+value parse_ok(std::string_view bytes) { return sy::test::decode_ok(proto::parse_etf, bytes, shown); }
 
 std::string parse_fails(std::string_view bytes) {
-  value v;
-  std::string err;
-  bool ok = proto::parse_etf(bytes, v, err);
-  INFO("input: " << printable(bytes) << " error: " << err);
-  CHECK_FALSE(ok);
-  CHECK_FALSE(err.empty());
-  CHECK(err.rfind("invalid ETF: ", 0) == 0);
-  return err;
+  return sy::test::decode_fails(proto::parse_etf, "invalid ETF: ", bytes, shown);
 }
 
 // `depth` nested lists: (depth-1) one-element LIST_EXTs around a NIL_EXT.

@@ -8,22 +8,14 @@
 
 #include "proto/errors.hpp"
 #include "proto/frame.hpp"
-#include "proto/json.hpp"
 #include "query/value.hpp"
+#include "tests/support/fixture_json.hpp"
 
 namespace proto = sy::proto;
 using sy::query::value;
+using sy::test::json;
 
 namespace {
-
-value json(std::string_view text) {
-  value v;
-  std::string err;
-  bool ok = proto::parse_json(text, v, err);
-  INFO("fixture JSON: " << std::string(text) << " error: " << err);
-  REQUIRE(ok);
-  return v;
-}
 
 proto::client_frame decode_ok(std::string_view text) {
   proto::client_frame f;

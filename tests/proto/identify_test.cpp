@@ -9,25 +9,17 @@
 #include <vector>
 
 #include "proto/identify.hpp"
-#include "proto/json.hpp"
 #include "query/metadata.hpp"
 #include "query/semver.hpp"
 #include "query/value.hpp"
+#include "tests/support/fixture_json.hpp"
 
 namespace proto = sy::proto;
 namespace query = sy::query;
 using sy::query::value;
+using sy::test::json;
 
 namespace {
-
-value json(std::string_view text) {
-  value v;
-  std::string err;
-  bool ok = proto::parse_json(text, v, err);
-  INFO("fixture JSON: " << std::string(text) << " error: " << err);
-  REQUIRE(ok);
-  return v;
-}
 
 std::optional<proto::identify> ident(std::string_view d_json) {
   value d = json(d_json);

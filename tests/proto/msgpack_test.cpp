@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -13,6 +14,8 @@
 #include "proto/frame.hpp"
 #include "proto/msgpack_codec.hpp"
 #include "query/value.hpp"
+#include "tests/support/bytes.hpp"
+#include "tests/support/decode_checks.hpp"
 
 namespace proto = sy::proto;
 using sy::query::array;
@@ -21,50 +24,16 @@ using sy::query::value;
 
 namespace {
 
-// Bytes from hex pairs ("93 01 ff"); spaces are ignored.
-std::string hx(std::string_view hex) {
-  std::string out;
-  auto nib = [](char c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; };
-  for (std::size_t i = 0; i < hex.size(); ++i) {
-    if (hex[i] == ' ')
-      continue;
-    out.push_back(static_cast<char>(nib(hex[i]) * 16 + nib(hex[i + 1])));
-    ++i;
-  }
-  return out;
-}
+using sy::test::hx;
 
-std::string printable(std::string_view s) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s.substr(0, 60)) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-    out.push_back(' ');
-  }
-  if (s.size() > 60)
-    out += "... (" + std::to_string(s.size()) + " bytes)";
-  return out;
-}
+constexpr std::size_t shown = 60; // bytes of an input that a hex dump shows
 
-value parse_ok(std::string_view bytes) {
-  value v;
-  std::string err;
-  bool ok = proto::parse_msgpack(bytes, v, err);
-  INFO("input: " << printable(bytes) << " error: " << err);
-  REQUIRE(ok);
-  return v;
-}
+std::string printable(std::string_view s) { return sy::test::hex_dump(s, shown); }
+
+value parse_ok(std::string_view bytes) { return sy::test::decode_ok(proto::parse_msgpack, bytes, shown); }
 
 std::string parse_fails(std::string_view bytes) {
-  value v;
-  std::string err;
-  bool ok = proto::parse_msgpack(bytes, v, err);
-  INFO("input: " << printable(bytes) << " error: " << err);
-  CHECK_FALSE(ok);
-  CHECK_FALSE(err.empty());
-  CHECK(err.rfind("invalid msgpack: ", 0) == 0);
-  return err;
+  return sy::test::decode_fails(proto::parse_msgpack, "invalid msgpack: ", bytes, shown);
 }
 
 // `depth` nested arrays: (depth-1) one-element fixarrays around an empty one.

@@ -1,0 +1,272 @@
+// Routing over the applications of this node and over peer nodes (K-5).
+//
+//   single node:  exact app / resolved tags -> delegate to that app actor
+//                 application absent        -> gather every app, combine, pick
+//   with peers:   gather the relevant local apps, then ask every peer at once
+//                 (each within SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS), combine:
+//                 tags resolved over the pooled tags of all nodes, selector,
+//                 optional fallback, pick -> deliver locally and/or p_deliver
+//
+// The router awaits every answer of a gathering before it handles its next
+// message, so later routes of the same sender cannot overtake (R-9, K-7a).
+
+#include <caf/all.hpp>
+
+#include "actors/delivery.hpp"
+#include "actors/metrics.hpp"
+#include "actors/router_state.hpp"
+#include "proto/dispatch.hpp"
+#include "proto/peer_wire.hpp"
+#include "query/final_set.hpp"
+#include "query/parse.hpp"
+
+namespace sy::actors {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::string empty_result(const route_request& req) {
+  if (req.kind == route_kind::proxy) {
+    req.on_target({});
+    return {};
+  }
+  if (req.kind == route_kind::query_nodes)
+    return reply_nodes(req, {});
+  return req.q.droppable ? std::string{} : reply_no_route(req);
+}
+
+std::string kind_name(route_kind k) {
+  switch (k) {
+    case route_kind::send: return "send";
+    case route_kind::broadcast: return "broadcast";
+    case route_kind::query_nodes: return "query_nodes";
+    case route_kind::proxy: return "proxy";
+  }
+  return "send";
+}
+
+std::optional<route_kind> kind_of(const std::string& s) {
+  for (auto k : {route_kind::send, route_kind::broadcast, route_kind::query_nodes, route_kind::proxy})
+    if (kind_name(k) == s)
+      return k;
+  return std::nullopt;
+}
+
+/// Candidates of several apps (and nodes), collected for one query.
+struct gathering {
+  route_request req;
+  std::vector<caf::actor> apps;
+  std::vector<query::candidate> filtered, eligible;
+  std::map<key_type, query::value> objects;
+  /// Node of each candidate; absent = this node.
+  std::map<key_type, std::string> node_of;
+  /// Pooled tags per application over every node that answered.
+  std::map<std::string, query::tag_set> tags;
+  std::function<void(gathering&)> done;
+};
+
+void add_local(gathering& g, candidate_list& cl) {
+  for (auto& c : cl.filtered)
+    g.filtered.push_back(std::move(c));
+  for (auto& c : cl.eligible)
+    g.eligible.push_back(std::move(c));
+  for (auto& [cid, obj] : cl.objects)
+    if (const auto* a = obj.find("app_id"); a && a->is_string())
+      g.objects[{a->as_string(), cid}] = std::move(obj);
+}
+
+void add_peer(gathering& g, const std::string& node, proto::peer_answer& a) {
+  for (auto* list : {&a.filtered, &a.eligible})
+    for (auto& pc : *list) {
+      key_type key{pc.c.app_id, pc.c.client_id};
+      g.node_of[key] = node;
+      if (!pc.object.is_null())
+        g.objects[key] = std::move(pc.object);
+      (list == &a.filtered ? g.filtered : g.eligible).push_back(std::move(pc.c));
+    }
+  for (auto& [app, ts] : a.tags)
+    g.tags[app].insert(ts.begin(), ts.end());
+}
+
+/// Every peer at once; the router handles nothing else until all answered
+/// or timed out (a dead peer costs the timeout once, K-5).
+void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
+  auto& st = self->state;
+  if (st.peers.empty())
+    return g->done(*g);
+  auto question = proto::encode(proto::peer_query{kind_name(g->req.kind), g->req.raw_query});
+  auto pending = std::make_shared<std::size_t>(st.peers.size());
+  for (const auto& [id, endpoint] : st.peers) {
+    auto node = id;
+    self->request(endpoint, st.peer_timeout, p_gather_atom::value, question)
+      .await(
+        [=](const std::string& json) {
+          if (auto a = proto::decode_peer_answer(json))
+            add_peer(*g, node, *a);
+          if (--*pending == 0)
+            g->done(*g);
+        },
+        [=](caf::error&) {
+          if (--*pending == 0)
+            g->done(*g);
+        });
+  }
+}
+
+/// The local apps one after another (awaited), then the peers.
+void gather_from(router_actor* self, std::shared_ptr<gathering> g, std::size_t i, bool with_peers) {
+  if (i == g->apps.size())
+    return with_peers ? ask_peers(self, g) : g->done(*g);
+  self->request(g->apps[i], 5s, gather_atom::value, g->req)
+    .await(
+      [=](candidate_list& cl) {
+        add_local(*g, cl);
+        gather_from(self, g, i + 1, with_peers);
+      },
+      [=](caf::error&) { gather_from(self, g, i + 1, with_peers); });
+}
+
+/// R-1 steps 5–7 and R-4 over everything gathered; delivers; returns the reply.
+std::string combine(router_actor* self, gathering& g) {
+  auto& st = self->state;
+  if (g.req.q.scope == query::app_scope::tags) {
+    auto app = query::resolve_tags(g.req.q.tags, g.tags);
+    auto other = [&](const query::candidate& c) { return !app || c.app_id != *app; };
+    std::erase_if(g.filtered, other);
+    std::erase_if(g.eligible, other);
+  }
+  auto fs = query::compute_final_set(g.req.q, std::move(g.filtered), [&] { return g.eligible; });
+  if (fs.members.empty())
+    return empty_result(g.req);
+  if (g.req.kind == route_kind::query_nodes) {
+    ++metrics::routed_query;
+    query::array nodes;
+    for (const auto& c : fs.members)
+      nodes.push_back(g.objects[{c.app_id, c.client_id}]);
+    return reply_nodes(g.req, std::move(nodes));
+  }
+  std::vector<query::candidate> chosen;
+  if (g.req.kind == route_kind::broadcast)
+    chosen = std::move(fs.members);
+  else
+    chosen.push_back(fs.members[*query::pick_one(g.req.q, fs, st.rng())]);
+  if (g.req.kind == route_kind::proxy) {
+    const query::value* ip = g.objects[{chosen[0].app_id, chosen[0].client_id}].find("socket_ip");
+    g.req.on_target(ip && ip->is_string() ? ip->as_string() : std::string{});
+    return {};
+  }
+  std::map<std::string, std::vector<std::string>> local;              // app -> ids
+  std::map<std::string, proto::peer_delivery> remote;                 // node -> delivery
+  const char* event = g.req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
+  for (auto& c : chosen) {
+    auto node = g.node_of.find({c.app_id, c.client_id});
+    if (node == g.node_of.end()) {
+      local[c.app_id].push_back(std::move(c.client_id));
+      continue;
+    }
+    auto& d = remote[node->second];
+    d.event = event;
+    d.nonce = g.req.nonce();
+    d.payload = g.req.payload();
+    d.targets.emplace_back(std::move(c.app_id), std::move(c.client_id));
+  }
+  for (auto& [app, ids] : local)
+    self->send(st.app_of(self, app), deliver_atom::value, g.req, std::move(ids));
+  for (auto& [node, d] : remote)
+    if (auto it = st.peers.find(node); it != st.peers.end())
+      self->send(it->second, p_deliver_atom::value, proto::encode(d));
+  return {};
+}
+
+/// The local apps a query needs.
+std::vector<caf::actor> apps_for(router_state& st, const query::query& q) {
+  std::vector<caf::actor> out;
+  if (q.scope == query::app_scope::exact) {
+    if (auto it = st.apps.find(q.application); it != st.apps.end())
+      out.push_back(it->second);
+    return out;
+  }
+  for (const auto& [name, a] : st.apps)
+    out.push_back(a);
+  return out;
+}
+
+} // namespace
+
+caf::response_promise on_route(router_actor* self, route_request& req) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  const auto& q = req.q;
+  bool alone = st.peers.empty();
+  // Alone, a query for one application is answered by that app actor.
+  if (alone && q.scope != query::app_scope::any) {
+    std::string app = q.application;
+    if (q.scope == query::app_scope::tags) {
+      auto resolved = query::resolve_tags(q.tags, st.pooled_tags());
+      app = resolved ? *resolved : std::string{};
+    }
+    auto it = app.empty() ? st.apps.end() : st.apps.find(app);
+    if (it == st.apps.end())
+      rp.deliver(empty_result(req));
+    else
+      rp.delegate(it->second, route_atom::value, std::move(req));
+    return rp;
+  }
+  auto g = std::make_shared<gathering>();
+  g->req = std::move(req);
+  g->apps = apps_for(st, g->req.q);
+  g->tags = st.pooled_tags();
+  g->done = [self, rp](gathering& gg) mutable { rp.deliver(combine(self, gg)); };
+  gather_from(self, g, 0, !alone);
+  return rp;
+}
+
+caf::response_promise on_peer_gather(router_actor* self, const std::string& json) {
+  auto& st = self->state;
+  auto rp = self->make_response_promise();
+  auto question = proto::decode_peer_query(json);
+  auto parsed = question ? query::parse_query(question->query) : query::parse_result{};
+  auto kind = question ? kind_of(question->kind) : std::nullopt;
+  if (!question || !parsed.ok() || !kind) {
+    rp.deliver(proto::encode(proto::peer_answer{}));
+    return rp;
+  }
+  auto g = std::make_shared<gathering>();
+  g->req.kind = *kind;
+  g->req.q = std::move(*parsed.parsed);
+  // Objects are needed by the asker for QUERY_NODES and proxy answers.
+  g->apps = apps_for(st, g->req.q);
+  auto tags = st.pooled_tags();
+  g->done = [rp, tags](gathering& gg) mutable {
+    proto::peer_answer a;
+    for (auto* list : {&gg.filtered, &gg.eligible})
+      for (auto& c : *list) {
+        key_type key{c.app_id, c.client_id};
+        auto obj = gg.objects.count(key) ? gg.objects[key] : query::value{};
+        (list == &gg.filtered ? a.filtered : a.eligible).push_back(proto::peer_candidate{std::move(c), std::move(obj)});
+      }
+    for (const auto& [app, ts] : tags)
+      a.tags[app] = std::vector<std::string>(ts.begin(), ts.end());
+    rp.deliver(proto::encode(a));
+  };
+  gather_from(self, g, 0, false);
+  return rp;
+}
+
+void on_peer_deliver(router_actor* self, const std::string& json) {
+  auto d = proto::decode_peer_delivery(json);
+  if (!d)
+    return;
+  route_request req;
+  req.kind = d->event == "BROADCAST" ? route_kind::broadcast : route_kind::send;
+  req.frame = query::value{query::object{
+    {"d", query::value{query::object{{"nonce", std::move(d->nonce)}, {"payload", std::move(d->payload)}}}}}};
+  std::map<std::string, std::vector<std::string>> by_app;
+  for (auto& [app, cid] : d->targets)
+    by_app[app].push_back(std::move(cid));
+  for (auto& [app, ids] : by_app)
+    if (auto it = self->state.apps.find(app); it != self->state.apps.end())
+      self->send(it->second, deliver_atom::value, req, std::move(ids));
+}
+
+} // namespace sy::actors

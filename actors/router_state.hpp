@@ -1,0 +1,67 @@
+#pragma once
+// The router's state, shared by its two halves: router.cpp (registry of
+// clients, client-update events, peers, K-7) and fanout.cpp (routing over
+// local apps and peer nodes, K-5). Private to actors/.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "query/tags.hpp"
+
+namespace sy::actors {
+
+using key_type = std::pair<std::string, std::string>; // (app id, client id)
+
+/// One identified client, as the router knows it.
+struct registration {
+  caf::actor actor;
+  member_info info; // metadata not kept here (the app actor has it)
+  bool announced = false;
+};
+
+struct router_state {
+  static inline const char* name = "router";
+  std::map<key_type, registration> clients;
+  std::unordered_map<caf::actor_addr, key_type> by_addr;
+  std::map<std::string, caf::actor, std::less<>> apps;
+  std::map<std::string, std::map<std::string, int>> tag_counts; // app -> tag -> clients
+  std::map<key_type, std::pair<outbox_ptr, proto::encoding>> subscribers;
+  /// Peer nodes by id: their cluster endpoints (K-3, K-4).
+  std::map<std::string, caf::actor> peers;
+  /// SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS (K-5).
+  std::chrono::milliseconds peer_timeout{500};
+  std::mt19937_64 rng{std::random_device{}()};
+
+  /// The actor of `app_id`, spawned on first use and linked to the router.
+  caf::actor app_of(caf::local_actor* self, const std::string& app_id);
+  void count_tags(const member_info& m, int delta);
+  /// T-2 pools of this node's clients.
+  std::map<std::string, query::tag_set> pooled_tags() const;
+  /// C-2/C-3 to this node's subscribers except `skip`.
+  void emit_local(const char* event, const key_type& subject, const key_type* skip);
+  /// C-2/C-3 here and on every peer (K-8).
+  void emit(caf::event_based_actor* self, const char* event, const key_type& subject, const key_type* skip);
+  /// L-18: a registration ends, exactly once.
+  void end(caf::event_based_actor* self, const key_type& key);
+};
+
+using router_actor = caf::stateful_actor<router_state>;
+
+// -- fanout.cpp ------------------------------------------------------------------
+
+/// A route request from a local client (or HTTP): answered with the reply frame.
+caf::response_promise on_route(router_actor* self, route_request& req);
+/// K-5, the peer side: this node's candidates for a peer's query, as JSON.
+caf::response_promise on_peer_gather(router_actor* self, const std::string& json);
+/// K-5, the peer side: deliver to some of this node's clients.
+void on_peer_deliver(router_actor* self, const std::string& json);
+
+} // namespace sy::actors
