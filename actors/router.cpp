@@ -198,6 +198,23 @@ void on_down(router_actor* self, const caf::down_msg& dm) {
   SY_LOG(debug, "router") << "client left app=" << key.first << " client=" << key.second;
 }
 
+/// Peer bookkeeping is told by cluster/ on this node only; anything else
+/// arriving over the network is accepted only from a proven peer (K-4, K-7b).
+bool from_local(router_actor* self) {
+  const auto& s = self->current_sender();
+  return !s || s->node() == self->node();
+}
+
+bool from_peer(router_actor* self) {
+  const auto& s = self->current_sender();
+  if (!s)
+    return false;
+  for (const auto& [id, node] : self->state.peer_nodes)
+    if (node == s->node())
+      return true;
+  return false;
+}
+
 caf::behavior router(router_actor* self, std::string node_name) {
   SY_LOG(debug, "router") << "started node=" << node_name;
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
@@ -219,18 +236,35 @@ caf::behavior router(router_actor* self, std::string node_name) {
     [=](peer_timeout_atom, int ms) { self->state.peer_timeout = std::chrono::milliseconds(ms); },
     // -- peers (K-3…K-8); only cluster/ sends these, for proven peers -------------
     [=](peer_up_atom, const std::string& id, caf::actor endpoint) {
+      if (!from_local(self) || !endpoint)
+        return;
       SY_LOG(info, "router") << "peer up node=" << id;
+      self->state.peer_nodes[id] = endpoint.node();
       self->state.peers[id] = std::move(endpoint);
     },
     [=](peer_down_atom, const std::string& id) {
+      if (!from_local(self))
+        return;
       SY_LOG(info, "router") << "peer down node=" << id;
       self->state.peers.erase(id);
+      self->state.peer_nodes.erase(id);
     },
-    [=](p_gather_atom, const std::string& json) { return on_peer_gather(self, json); },
-    [=](p_deliver_atom, const std::string& json) { on_peer_deliver(self, json); },
-    [=](p_holds_atom, const std::string& app, const std::string& cid) { return on_holds(self, app, cid); },
+    [=](p_gather_atom, const std::string& json) -> caf::result<caf::message> {
+      if (!from_peer(self))
+        return caf::message{};
+      return on_peer_gather(self, json);
+    },
+    [=](p_deliver_atom, const std::string& json) {
+      if (from_peer(self))
+        on_peer_deliver(self, json);
+    },
+    [=](p_holds_atom, const std::string& app, const std::string& cid) -> caf::result<bool> {
+      if (!from_peer(self))
+        return false;
+      return on_holds(self, app, cid);
+    },
     [=](p_event_atom, const std::string& event, const std::string& app, const std::string& cid) {
-      if (event == "CLIENT_CONNECTED" || event == "CLIENT_DISCONNECTED")
+      if (from_peer(self) && (event == "CLIENT_CONNECTED" || event == "CLIENT_DISCONNECTED"))
         self->state.emit_local(event.c_str(), {app, cid}, nullptr);
     },
   };

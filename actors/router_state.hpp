@@ -36,6 +36,8 @@ struct router_state {
   std::map<key_type, std::pair<outbox_ptr, proto::encoding>> subscribers;
   /// Peer nodes by id: their cluster endpoints (K-3, K-4).
   std::map<std::string, caf::actor> peers;
+  /// The CAF node of each peer: p_* messages are taken only from these.
+  std::map<std::string, caf::node_id> peer_nodes;
   /// SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS (K-5).
   std::chrono::milliseconds peer_timeout{500};
   std::mt19937_64 rng{std::random_device{}()};

@@ -235,11 +235,24 @@ load_result load_config(int argc, char** argv) {
   c.gateway.idle_timeout_ms = std::stoll(values["SINGYEONG_IDLE_TIMEOUT_MS"]);
   c.log_level = values["SINGYEONG_LOG_LEVEL"];
   c.clustering = values["CLUSTERING"] == "true";
+  c.cluster.query_timeout_ms = std::stoi(values["SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS"]);
   if (c.clustering) {
-    if (!cluster::parse_dsn(values["REDIS_DSN"]))
-      fail("REDIS_DSN is required with CLUSTERING=true and must look like redis://host[:port][/db]");
+    auto dsn = cluster::parse_dsn(values["REDIS_DSN"]);
+    if (!dsn)
+      fail("REDIS_DSN is required with CLUSTERING=true and must look like redis://[:password@]host[:port][/db]");
     if (values["COOKIE"].size() < 16)
       fail("COOKIE is required with CLUSTERING=true and must be at least 16 bytes");
+    auto& k = c.cluster;
+    k.dsn = *dsn;
+    k.cookie = values["COOKIE"];
+    k.bind = values["SINGYEONG_CLUSTER_BIND"];
+    k.host = values["SINGYEONG_CLUSTER_HOST"];
+    k.name = values["SINGYEONG_CLUSTER_NAME"];
+    auto port = values["SINGYEONG_CLUSTER_PORT"];
+    k.port = static_cast<std::uint16_t>(port.empty() ? c.net.port + 1 : std::stoi(port));
+    // K-2: peers could not reach a wildcard address.
+    if ((k.bind == "0.0.0.0" || k.bind == "::") && k.host.empty())
+      fail("SINGYEONG_CLUSTER_HOST is required when SINGYEONG_CLUSTER_BIND is a wildcard (" + k.bind + ")");
   }
   return r;
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/options.hpp"
+#include "cluster/node.hpp"
 #include "net/context.hpp"
 
 namespace sy::net {
@@ -17,6 +18,8 @@ struct config {
   settings net;
   std::string log_level = "info";
   bool clustering = false;
+  /// CFG-11…17, filled when clustering is on.
+  cluster::cluster_settings cluster;
   /// CAF scheduler threads.
   int worker_threads = 1;
   /// All settings by variable name (for the ones later modules read).

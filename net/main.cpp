@@ -1,8 +1,9 @@
 // singyeong: composition root of a node.
 //
 //   configuration (net/config) -> logger level -> CAF actor system -> router
-//   -> net::serve (listener, sessions) until SIGTERM/SIGINT -> router exit
-//   -> wait for every actor -> exit 0.
+//   -> cluster (membership, peer links) when CLUSTERING=true
+//   -> net::serve (listener, sessions) until SIGTERM/SIGINT -> leave the
+//   cluster (record deleted) -> router exit -> wait for every actor -> exit 0.
 //
 // CAF's own configuration parsing is not used (it would silently read a
 // caf-application.ini from the working directory); ours is section 16's.
@@ -12,6 +13,7 @@
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "actors/router.hpp"
+#include "cluster/node.hpp"
 #include "net/config.hpp"
 #include "net/server.hpp"
 
@@ -23,8 +25,6 @@ int main(int argc, char** argv) {
   auto& cfg = loaded.cfg;
   log::set_level(*log::parse_level(cfg.log_level));
   actors::metrics::set_per_app(cfg.values["SINGYEONG_METRICS_PER_APP"] == "true");
-  if (cfg.clustering)
-    SY_LOG(warn, "main") << "CLUSTERING=true: clustering is not part of this build yet; running as a single node";
 
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.worker_threads));
@@ -33,13 +33,29 @@ int main(int argc, char** argv) {
   // its worker at once, where work stealing's polling back-off added about
   // 230 µs per round trip (p50 49 µs vs 281 µs); throughput was the same.
   caf_cfg.set("scheduler.policy", caf::atom("sharing"));
+  if (cfg.clustering)
+    cluster::configure(caf_cfg);
   int status = 0;
   {
     caf::actor_system sys{caf_cfg};
-    auto router = actors::spawn_router(sys, "local");
+    auto router = actors::spawn_router(sys, "local", cfg.cluster.query_timeout_ms);
+    caf::actor cluster_node;
+    if (cfg.clustering) {
+      auto started = cluster::start_cluster(sys, cfg.cluster, router);
+      if (!started) {
+        SY_LOG(error, "main") << "cannot start clustering: " << sys.render(started.error());
+        caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+        sys.await_all_actors_done();
+        return 1;
+      }
+      cluster_node = started->peers;
+      SY_LOG(info, "main") << "cluster node=" << started->node_id << " port=" << started->port;
+    }
     auto opts = std::make_shared<const actors::options>(cfg.gateway);
     SY_LOG(info, "main") << "singyeong " << SY_VERSION << " starting";
     status = net::serve(sys, router, opts, cfg.net);
+    if (cluster_node)
+      caf::anon_send_exit(cluster_node, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
   }
