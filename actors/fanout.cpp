@@ -221,10 +221,50 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   return rp;
 }
 
+caf::result<std::vector<std::string>> on_discover(router_actor* self, const std::vector<std::string>& wanted) {
+  auto& st = self->state;
+  auto matching = [wanted](const std::map<std::string, query::tag_set>& pooled) {
+    std::vector<std::string> apps;
+    for (const auto& [app, tags] : pooled)
+      if (query::tags_match(wanted, tags))
+        apps.push_back(app);
+    return apps;
+  };
+  if (st.peers.empty())
+    return matching(st.pooled_tags());
+  // T-3 over the cluster: tags pool across every node's clients (K-5).
+  auto rp = self->make_response_promise<std::vector<std::string>>();
+  auto pooled = std::make_shared<std::map<std::string, query::tag_set>>(st.pooled_tags());
+  auto pending = std::make_shared<std::size_t>(st.peers.size());
+  auto question = proto::encode(proto::peer_query{"tags", query::value{}});
+  for (const auto& [id, endpoint] : st.peers)
+    self->request(endpoint, st.peer_timeout, p_gather_atom::value, question)
+      .await(
+        [=](const std::string& json) mutable {
+          if (auto a = proto::decode_peer_answer(json))
+            for (auto& [app, ts] : a->tags)
+              (*pooled)[app].insert(ts.begin(), ts.end());
+          if (--*pending == 0)
+            rp.deliver(matching(*pooled));
+        },
+        [=](caf::error&) mutable {
+          if (--*pending == 0)
+            rp.deliver(matching(*pooled));
+        });
+  return rp;
+}
+
 caf::response_promise on_peer_gather(router_actor* self, const std::string& json) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
   auto question = proto::decode_peer_query(json);
+  if (question && question->kind == "tags") { // only the pooled tags (T-3)
+    proto::peer_answer a;
+    for (const auto& [app, ts] : st.pooled_tags())
+      a.tags[app] = std::vector<std::string>(ts.begin(), ts.end());
+    rp.deliver(proto::encode(a));
+    return rp;
+  }
   auto parsed = question ? query::parse_query(question->query) : query::parse_result{};
   auto kind = question ? kind_of(question->kind) : std::nullopt;
   if (!question || !parsed.ok() || !kind) {

@@ -225,13 +225,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
     [=](register_atom, member_info& m, bool dry_run) { return on_register(self, std::move(m), dry_run); },
     [=](connected_atom) { on_connected(self); },
     [=](route_atom, route_request& req) { return on_route(self, req); },
-    [=](discover_atom, const std::vector<std::string>& tags) {
-      std::vector<std::string> apps;
-      for (const auto& [app, pooled] : self->state.pooled_tags())
-        if (query::tags_match(tags, pooled))
-          apps.push_back(app);
-      return apps;
-    },
+    [=](discover_atom, const std::vector<std::string>& tags) { return on_discover(self, tags); },
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.clients.size()); },
     [=](peer_timeout_atom, int ms) { self->state.peer_timeout = std::chrono::milliseconds(ms); },
     // -- peers (K-3…K-8); only cluster/ sends these, for proven peers -------------
