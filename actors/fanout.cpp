@@ -7,8 +7,11 @@
 //                 tags resolved over the pooled tags of all nodes, selector,
 //                 optional fallback, pick -> deliver locally and/or p_deliver
 //
-// The router awaits every answer of a gathering before it handles its next
-// message, so later routes of the same sender cannot overtake (R-9, K-7a).
+// Alone, the router awaits every answer of a gathering before it handles its
+// next message. With peers it does not wait (a BASP round trip per message
+// would cap the node at a few thousand routes/s): gatherings run side by side
+// and each sender's results are applied in the order it sent them, so its
+// messages cannot overtake each other (R-9, K-7a).
 
 #include <caf/all.hpp>
 
@@ -53,7 +56,7 @@ std::optional<route_kind> kind_of(const std::string& s) {
 }
 
 /// Candidates of several apps (and nodes), collected for one query.
-struct gathering {
+struct gathering : std::enable_shared_from_this<gathering> {
   route_request req;
   std::vector<caf::actor> apps;
   std::vector<query::candidate> filtered, eligible;
@@ -63,7 +66,18 @@ struct gathering {
   /// Pooled tags per application over every node that answered.
   std::map<std::string, query::tag_set> tags;
   std::function<void(gathering&)> done;
+  /// Answers are taken with then() (side by side) instead of await().
+  bool async = false;
 };
+
+/// Waits for a reply without blocking the router (then) or blocking it (await).
+template <class Handle, class Ok, class Err>
+void on_reply(Handle&& h, bool async, Ok ok, Err err) {
+  if (async)
+    h.then(std::move(ok), std::move(err));
+  else
+    h.await(std::move(ok), std::move(err));
+}
 
 void add_local(gathering& g, candidate_list& cl) {
   for (auto& c : cl.filtered)
@@ -98,18 +112,18 @@ void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
   auto pending = std::make_shared<std::size_t>(st.peers.size());
   for (const auto& [id, endpoint] : st.peers) {
     auto node = id;
-    self->request(endpoint, st.peer_timeout, p_gather_atom::value, question)
-      .await(
-        [=](const std::string& json) {
-          if (auto a = proto::decode_peer_answer(json))
-            add_peer(*g, node, *a);
-          if (--*pending == 0)
-            g->done(*g);
-        },
-        [=](caf::error&) {
-          if (--*pending == 0)
-            g->done(*g);
-        });
+    on_reply(
+      self->request(endpoint, st.peer_timeout, p_gather_atom::value, question), g->async,
+      [=](const std::string& json) {
+        if (auto a = proto::decode_peer_answer(json))
+          add_peer(*g, node, *a);
+        if (--*pending == 0)
+          g->done(*g);
+      },
+      [=](caf::error&) {
+        if (--*pending == 0)
+          g->done(*g);
+      });
   }
 }
 
@@ -117,13 +131,13 @@ void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
 void gather_from(router_actor* self, std::shared_ptr<gathering> g, std::size_t i, bool with_peers) {
   if (i == g->apps.size())
     return with_peers ? ask_peers(self, g) : g->done(*g);
-  self->request(g->apps[i], 5s, gather_atom::value, g->req)
-    .await(
-      [=](candidate_list& cl) {
-        add_local(*g, cl);
-        gather_from(self, g, i + 1, with_peers);
-      },
-      [=](caf::error&) { gather_from(self, g, i + 1, with_peers); });
+  on_reply(
+    self->request(g->apps[i], 5s, gather_atom::value, g->req), g->async,
+    [=](candidate_list& cl) {
+      add_local(*g, cl);
+      gather_from(self, g, i + 1, with_peers);
+    },
+    [=](caf::error&) { gather_from(self, g, i + 1, with_peers); });
 }
 
 /// R-1 steps 5–7 and R-4 over everything gathered; delivers; returns the reply.
@@ -216,8 +230,52 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   g->req = std::move(req);
   g->apps = apps_for(st, g->req.q);
   g->tags = st.pooled_tags();
-  g->done = [self, rp](gathering& gg) mutable { rp.deliver(combine(self, gg)); };
-  gather_from(self, g, 0, !alone);
+  if (alone) {
+    g->done = [self, rp](gathering& gg) mutable { rp.deliver(combine(self, gg)); };
+    gather_from(self, g, 0, false);
+    return rp;
+  }
+  // With peers: side by side, applied in each sender's order.
+  g->async = true;
+  const auto& from = self->current_sender();
+  auto sender = from ? from->address() : caf::actor_addr{};
+  auto seq = ++st.next_seq[sender];
+  st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}});
+  g->done = [self, rp, sender, seq](gathering& gg) mutable {
+    auto& s = self->state;
+    // The next waiting gathering may start now.
+    --s.running;
+    if (!s.backlog.empty()) {
+      ++s.running;
+      auto next = std::move(s.backlog.front());
+      s.backlog.pop_front();
+      next();
+    }
+    auto& queue = s.in_flight[sender];
+    for (auto& r : queue)
+      if (r.seq == seq) {
+        r.ready = true;
+        r.apply = [self, rp, g = gg.shared_from_this()]() mutable { rp.deliver(combine(self, *g)); };
+      }
+    while (!queue.empty() && queue.front().ready) {
+      auto apply = std::move(queue.front().apply);
+      queue.pop_front();
+      apply();
+    }
+    if (queue.empty()) {
+      s.in_flight.erase(sender);
+      s.next_seq.erase(sender);
+    }
+  };
+  // At most `max_running` gatherings are in flight: a burst waits here rather
+  // than piling up on the peers until their answers time out.
+  auto start = [self, g] { gather_from(self, g, 0, true); };
+  if (st.running < router_state::max_running) {
+    ++st.running;
+    start();
+  } else {
+    st.backlog.push_back(std::move(start));
+  }
   return rp;
 }
 

@@ -3,6 +3,7 @@
 // clients, client-update events, peers, K-7) and fanout.cpp (routing over
 // local apps and peer nodes, K-5). Private to actors/.
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,6 +42,18 @@ struct router_state {
   /// SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS (K-5).
   std::chrono::milliseconds peer_timeout{500};
   std::mt19937_64 rng{std::random_device{}()};
+  /// Cluster routes still gathering, per sender, in the order it sent them.
+  struct ordered_route {
+    std::uint64_t seq = 0;
+    bool ready = false;
+    std::function<void()> apply;
+  };
+  std::map<caf::actor_addr, std::deque<ordered_route>> in_flight;
+  std::map<caf::actor_addr, std::uint64_t> next_seq;
+  /// Cluster gatherings in flight, and those waiting to start.
+  static constexpr int max_running = 128;
+  int running = 0;
+  std::deque<std::function<void()>> backlog;
 
   /// The actor of `app_id`, spawned on first use and linked to the router.
   caf::actor app_of(caf::local_actor* self, const std::string& app_id);
