@@ -35,7 +35,8 @@ struct settings {
   int io_threads = 2;
 };
 
-/// Live websocket sessions, each with a function that says goodbye to it.
+/// Live connections (websocket and HTTP), each with a function that says
+/// goodbye to it (op 7 and close, or a plain close).
 class session_registry {
 public:
   /// Adds a session; returns its id.
@@ -73,6 +74,9 @@ bool start_listener(context& ctx, std::string& error);
 
 /// Stops accepting new connections.
 void stop_listener(context& ctx);
+
+/// True once the listener (and its acceptor) no longer exists.
+bool listener_gone();
 
 /// Takes over an upgraded connection: `fd` is the socket, `raw_request` the
 /// upgrade request bytes already read.

@@ -51,12 +51,28 @@ class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(context& ctx, tcp::socket socket) : ctx_(ctx), stream_(std::move(socket)) {}
 
+  ~http_session() {
+    if (registry_id_)
+      ctx_.sessions.remove(registry_id_);
+  }
+
   void start() {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (ec)
       return;
     peer_ip_ = format_peer(ep);
+    // Shutdown closes idle keep-alive connections, so that every socket is
+    // gone before the io_context is.
+    std::weak_ptr<http_session> weak = shared_from_this();
+    registry_id_ = ctx_.sessions.add([weak] {
+      if (auto s = weak.lock())
+        asio::post(s->stream_.get_executor(), [s] {
+          beast::error_code ignored;
+          s->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+          s->stream_.socket().close(ignored);
+        });
+    });
     do_read();
   }
 
@@ -109,6 +125,8 @@ private:
     stream_.expires_never();
     bool v6 = stream_.socket().local_endpoint().address().is_v6();
     int fd = stream_.release_socket().release();
+    ctx_.sessions.remove(registry_id_); // the websocket session registers itself
+    registry_id_ = 0;
     SY_LOG(trace, "http") << "upgrade fd=" << fd << " session=" << this;
     start_ws_session(ctx_, fd, v6, std::move(raw), *enc, peer_ip_);
   }
@@ -148,6 +166,7 @@ private:
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string peer_ip_;
+  std::uint64_t registry_id_ = 0;
 };
 
 class listener : public std::enable_shared_from_this<listener> {
@@ -208,6 +227,7 @@ private:
 };
 
 std::shared_ptr<listener> the_listener;
+std::weak_ptr<listener> listener_alive;
 
 } // namespace
 
@@ -217,6 +237,7 @@ bool start_listener(context& ctx, std::string& error) {
     return false;
   l->accept();
   the_listener = l;
+  listener_alive = l;
   return true;
 }
 
@@ -225,5 +246,7 @@ void stop_listener(context&) {
     the_listener->stop();
   the_listener.reset();
 }
+
+bool listener_gone() { return listener_alive.expired(); }
 
 } // namespace sy::net

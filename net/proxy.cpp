@@ -54,10 +54,24 @@ public:
       tls_.emplace(resolver_.get_executor(), tls_context());
   }
 
+  ~upstream_call() {
+    if (registry_id_)
+      ctx_.sessions.remove(registry_id_);
+  }
+
   /// The strand everything of this call runs on.
   asio::any_io_executor executor() { return resolver_.get_executor(); }
 
   void start(const proxy_call& call, const std::string& caller_ip) {
+    // On shutdown the upstream connection is closed (the call then fails).
+    std::weak_ptr<upstream_call> weak = shared_from_this();
+    registry_id_ = ctx_.sessions.add([weak] {
+      if (auto c = weak.lock())
+        asio::post(c->executor(), [c] {
+          c->resolver_.cancel();
+          c->lowest().close();
+        });
+    });
     req_.method_string(call.method);
     req_.target(up_.target);
     req_.version(11);
@@ -180,6 +194,7 @@ private:
   beast::flat_buffer buf_;
   http::response_parser<http::string_body> parser_;
   bool head_ = false;
+  std::uint64_t registry_id_ = 0;
 };
 
 } // namespace

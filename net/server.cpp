@@ -17,9 +17,10 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto drain_limit = std::chrono::seconds(3);
 
-/// Polls until every session is gone or the drain limit passes, then stops io.
+/// Polls until every connection and the listener are gone (so no socket
+/// outlives the io_context) or the drain limit passes, then stops io.
 void drain(context& ctx, std::shared_ptr<asio::steady_timer> timer, std::chrono::steady_clock::time_point until) {
-  if (ctx.sessions.size() == 0 || std::chrono::steady_clock::now() >= until) {
+  if ((ctx.sessions.size() == 0 && listener_gone()) || std::chrono::steady_clock::now() >= until) {
     SY_LOG(info, "server") << "stopped open_sessions=" << ctx.sessions.size();
     ctx.ioc.stop();
     return;
@@ -50,7 +51,11 @@ int serve(caf::actor_system& sys, caf::actor router, std::shared_ptr<const actor
       ctx.shutting_down = true;
       stop_listener(ctx);
       ctx.sessions.goodbye_all();
-      drain(ctx, std::make_shared<asio::steady_timer>(ctx.ioc), std::chrono::steady_clock::now() + drain_limit);
+      // The first check comes after the posted closes above have run.
+      auto timer = std::make_shared<asio::steady_timer>(ctx.ioc);
+      timer->expires_after(std::chrono::milliseconds(1));
+      auto until = std::chrono::steady_clock::now() + drain_limit;
+      timer->async_wait([&ctx, timer, until](const boost::system::error_code&) { drain(ctx, timer, until); });
     });
     std::vector<std::thread> threads;
     for (int i = 1; i < s.io_threads; ++i)
