@@ -3,7 +3,7 @@
 // call that publishes the endpoint and starts membership and peer links.
 //
 // Use, from main() when CLUSTERING=true:
-//   caf::actor_system_config cfg;  sy::cluster::configure(cfg);
+//   caf::actor_system_config cfg;  sy::cluster::configure(cfg, settings);
 //   caf::actor_system sys{cfg};
 //   auto c = sy::cluster::start_cluster(sys, settings, router);
 //   ... on shutdown: caf::anon_send_exit(c->peers, caf::exit_reason::user_shutdown);
@@ -48,6 +48,15 @@ struct cluster_settings {
   int query_timeout_ms = 500;
   /// This node's id; empty = a fresh random one (the normal case).
   std::string node_id;
+  /// SINGYEONG_CLUSTER_TLS_CA / _CERT / _KEY (CFG-22): PEM files for mutual
+  /// TLS on node links; all three or none. With TLS, a link is only made to
+  /// and accepted from a node whose certificate chains to `tls_ca` (CN and
+  /// SAN are not checked: the CA key is the secret), and the cookie
+  /// handshake (K-4) still runs on top. The key must not be encrypted.
+  std::string tls_ca, tls_cert, tls_key;
+
+  /// Whether any of the TLS files is set (start_cluster insists on all three).
+  bool tls() const { return !tls_ca.empty() || !tls_cert.empty() || !tls_key.empty(); }
 };
 
 /// A started cluster node.
@@ -63,13 +72,23 @@ struct cluster_handle {
 
 /// Prepares a config for clustering: loads the middleman and turns on BASP
 /// heartbeats (200 ms, link dropped after 1.2 s of silence) so that a hung
-/// peer is dropped within 2 s. Call once, before constructing the system.
-void configure(caf::actor_system_config& cfg);
+/// peer is dropped within 2 s. With all three TLS files set it also loads
+/// CAF's openssl module and gives it the files (`openssl.cafile`,
+/// `.certificate`, `.key`). Call once, before constructing the system, with
+/// the settings later passed to start_cluster.
+void configure(caf::actor_system_config& cfg, const cluster_settings& s);
+
+/// Checks the TLS files of `s` (CFG-22): none, or all three set, loadable as
+/// PEM (the key unencrypted and matching the certificate). Returns an error
+/// naming the variable, or an empty string.
+std::string check_tls(const cluster_settings& s);
 
 /// Publishes the endpoint on `bind:port`, then starts membership and peer
 /// links; `peer_listener` gets peer_up/peer_down and every message peers send
-/// to our endpoint. Fails when the settings are invalid or the port cannot be
-/// bound.
+/// to our endpoint. With TLS the endpoint is published (and peers dialed)
+/// through the openssl module only. Fails when the settings are invalid
+/// (check_tls included, and TLS must match what configure() was given) or
+/// the port cannot be bound.
 caf::expected<cluster_handle> start_cluster(caf::actor_system& sys, cluster_settings s, caf::actor peer_listener);
 
 } // namespace sy::cluster

@@ -7,6 +7,7 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/manager.hpp>
 
 #include "actors/log.hpp"
 #include "cluster/cookie.hpp"
@@ -51,6 +52,8 @@ struct peers_state {
   std::map<std::pair<caf::node_id, std::string>, issued_challenge> issued;
   /// Node ids whose cookie failure was logged.
   std::set<std::string> cookie_logged;
+  /// Node ids whose failed TLS handshake was logged.
+  std::set<std::string> tls_logged;
   peer_gate gate;
 };
 
@@ -155,6 +158,23 @@ void cookie_failed(peers_actor* self, const std::string& id, const std::string& 
                           << "); it is not a peer";
 }
 
+/// With TLS, a dial whose TLS handshake failed: the node's certificate does
+/// not chain to our CA, ours does not to its CA, or it speaks plain BASP.
+/// Only the dialing side can tell (CAF drops a failed accept silently).
+void tls_failed(peers_actor* self, const std::string& id, std::uint64_t attempt, const caf::error& e) {
+  auto& st = self->state;
+  auto* c = current(self, id, attempt);
+  if (c == nullptr)
+    return;
+  if (st.tls_logged.size() >= 4096)
+    st.tls_logged.clear();
+  if (st.tls_logged.insert(id).second)
+    SY_LOG(warn, "peers") << "node " << id << " at " << where(c->rec) << " failed the TLS handshake ("
+                          << self->system().render(e)
+                          << ": its certificate is not from our CA, or it does not speak TLS); it is not a peer";
+  dial_failed(self, id, attempt, "TLS handshake failed", true);
+}
+
 void ignore_record(peers_actor* self, const std::string& id, std::uint64_t attempt, const std::string& got) {
   auto* c = current(self, id, attempt);
   if (c == nullptr)
@@ -203,7 +223,7 @@ void dial(peers_actor* self, candidate& c) {
   c.state = candidate::dialing;
   auto attempt = c.attempt = ++st.attempts;
   auto id = c.rec.id;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = st.cfg.tls ? self->system().openssl_manager().actor_handle() : self->system().middleman().actor_handle();
   self->request(mm, st.cfg.connect_timeout, caf::connect_atom::value, c.rec.host, c.rec.port)
     .then(
       [=](const caf::node_id&, caf::strong_actor_ptr& p, const std::set<std::string>&) {
@@ -211,7 +231,11 @@ void dial(peers_actor* self, candidate& c) {
           return dial_failed(self, id, attempt, "nothing is published there");
         say_hello(self, id, attempt, caf::actor_cast<caf::actor>(std::move(p)));
       },
-      [=](caf::error& e) { dial_failed(self, id, attempt, "connect: " + self->system().render(e)); });
+      [=](caf::error& e) {
+        if (self->state.cfg.tls && e == caf::sec::disconnect_during_handshake)
+          return tls_failed(self, id, attempt, e);
+        dial_failed(self, id, attempt, "connect: " + self->system().render(e));
+      });
 }
 
 void dial_due(peers_actor* self) {

@@ -8,6 +8,11 @@
 //   id dials, so two nodes never open two links to each other) that is not a
 //   peer yet, it asks the middleman actor to connect (`connect_atom`, with a
 //   timeout — never the blocking remote_actor) and gets the remote endpoint.
+//   With TLS that is the openssl module's middleman actor: a node whose
+//   certificate does not chain to our CA (or that speaks plain BASP) fails
+//   the TLS handshake, which is logged once per node and retried with the
+//   cookie back-off. A failed TLS accept is not visible to us (CAF drops the
+//   connection); the dialing side logs it.
 // - Handshake, dialer D to responder R, both knowing the cookie k:
 //     D -> R  (hello, D's id, cD)            cD: fresh challenge of D
 //     R -> D  (R's id, cR, HMAC(k, cD ‖ R's id))
@@ -50,8 +55,12 @@ struct peers_config {
   /// Back-off after a failed dial: doubles from min up to max.
   std::chrono::milliseconds min_backoff{200};
   std::chrono::milliseconds max_backoff{2000};
-  /// Cap of the back-off for a node that failed the cookie check.
+  /// Cap of the back-off for a node that failed the cookie check (or, with
+  /// TLS, the TLS handshake).
   std::chrono::milliseconds cookie_backoff{15000};
+  /// Mutual TLS (CFG-22): dial through the openssl module's middleman actor
+  /// (the system must have it loaded) instead of the plain one.
+  bool tls = false;
 };
 
 /// Spawns the peer manager. It does nothing but answer handshakes until it

@@ -253,6 +253,24 @@ load_result load_config(int argc, char** argv) {
     // K-2: peers could not reach a wildcard address.
     if ((k.bind == "0.0.0.0" || k.bind == "::") && k.host.empty())
       fail("SINGYEONG_CLUSTER_HOST is required when SINGYEONG_CLUSTER_BIND is a wildcard (" + k.bind + ")");
+    // CFG-22: mutual TLS on node links, all three files or none.
+    k.tls_ca = values["SINGYEONG_CLUSTER_TLS_CA"];
+    k.tls_cert = values["SINGYEONG_CLUSTER_TLS_CERT"];
+    k.tls_key = values["SINGYEONG_CLUSTER_TLS_KEY"];
+    const std::pair<const char*, const std::string*> tls_files[] = {
+      {"SINGYEONG_CLUSTER_TLS_CA", &k.tls_ca}, {"SINGYEONG_CLUSTER_TLS_CERT", &k.tls_cert},
+      {"SINGYEONG_CLUSTER_TLS_KEY", &k.tls_key}};
+    std::string missing;
+    for (auto [name, path] : tls_files)
+      if (path->empty())
+        missing += (missing.empty() ? "" : ", ") + std::string(name);
+    if (k.tls() && !missing.empty())
+      fail("SINGYEONG_CLUSTER_TLS_CA, _CERT and _KEY must be set together (missing: " + missing + ")");
+    for (auto [name, path] : tls_files) {
+      std::error_code ec;
+      if (!path->empty() && (std::filesystem::is_directory(*path, ec) || !std::ifstream(*path)))
+        fail(std::string(name) + "=" + *path + ": cannot read the file");
+    }
   }
   return r;
 }

@@ -13,8 +13,10 @@
 //
 // Environment: REDIS_DSN, COOKIE, CLUSTER_PORT (default 0), CLUSTER_BIND,
 // CLUSTER_HOST, CLUSTER_NAME, NODE_ID (default random), LOG_LEVEL (default
-// info), and PROBE=<host:port>: also connect to that endpoint without any
-// handshake and send it "intruder" every 200 ms (a non-peer, K-7b).
+// info), SINGYEONG_CLUSTER_TLS_CA / _CERT / _KEY (mutual TLS on node links,
+// CFG-22; all three or none), and PROBE=<host:port>: also connect to that
+// endpoint without any handshake and send it "intruder" every 200 ms (a
+// non-peer, K-7b; always plain BASP).
 // SIGTERM or SIGINT leaves the cluster cleanly and exits 0.
 
 #include <csignal>
@@ -117,9 +119,12 @@ int main() {
   s.name = env("CLUSTER_NAME", "default");
   s.port = static_cast<uint16_t>(std::stoi(env("CLUSTER_PORT", "0")));
   s.node_id = env("NODE_ID");
+  s.tls_ca = env("SINGYEONG_CLUSTER_TLS_CA");
+  s.tls_cert = env("SINGYEONG_CLUSTER_TLS_CERT");
+  s.tls_key = env("SINGYEONG_CLUSTER_TLS_KEY");
 
   caf::actor_system_config cfg;
-  configure(cfg);
+  configure(cfg, s);
   caf::actor_system sys{cfg};
   // The listener needs our id before the first PEER_UP: pick it here.
   if (s.node_id.empty())

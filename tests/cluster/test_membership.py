@@ -4,7 +4,8 @@ Each test starts its own redis-server on a free loopback port and several
 `cluster_node` processes (tests/cluster/cluster_node.cpp), which print
 `NODE <id> <port>`, `PEER_UP <id>`, `PEER_DOWN <id>` and `RECV <text>` lines.
 Everything a test starts is stopped by the test, also when it fails; nothing
-else is ever signalled. Measured timings are printed to stderr.
+else is ever signalled. Measured timings are printed to stderr. test_tls.py
+reuses the harness (Redis, Node with `tls=`, ClusterBase).
 """
 
 import ctypes
@@ -138,12 +139,13 @@ def _read_reply(f):
 class Node:
     """One cluster_node process; its stdout lines are collected with their time."""
 
-    def __init__(self, redis_port, cookie=COOKIE, port=None, node_id=None, probe=None, dsn=None):
+    def __init__(self, redis_port, cookie=COOKIE, port=None, node_id=None, probe=None, dsn=None, tls=None):
         self.dsn = dsn or f"redis://{HOST}:{redis_port}"
         self.cookie = cookie
         self.port = port or free_port()
         self.node_id = node_id
         self.probe = probe
+        self.tls = tls  # None (plain BASP) or (CA file, certificate file, key file): CFG-22
         self.dir = tempfile.mkdtemp(prefix="sy-cluster-node-")
         self.proc = None
         self.id = None
@@ -153,7 +155,8 @@ class Node:
 
     def start(self):
         env = {k: v for k, v in os.environ.items()
-               if k not in ("REDIS_DSN", "COOKIE", "NODE_ID", "PROBE") and not k.startswith("CLUSTER_")}
+               if k not in ("REDIS_DSN", "COOKIE", "NODE_ID", "PROBE") and not k.startswith("CLUSTER_")
+               and not k.startswith("SINGYEONG_CLUSTER_TLS_")}
         env.update({
             "REDIS_DSN": self.dsn,
             "COOKIE": self.cookie,
@@ -165,6 +168,10 @@ class Node:
             env["NODE_ID"] = self.node_id
         if self.probe:
             env["PROBE"] = self.probe
+        if self.tls:
+            ca, cert, key = self.tls
+            env.update({"SINGYEONG_CLUSTER_TLS_CA": ca, "SINGYEONG_CLUSTER_TLS_CERT": cert,
+                        "SINGYEONG_CLUSTER_TLS_KEY": key})
         with self.cond:
             self.lines = []
         self.stderr_path = os.path.join(self.dir, f"node-{time.monotonic_ns()}.err")
@@ -240,7 +247,9 @@ class Node:
         self.proc.stdout.close()
 
 
-class ClusterTest(unittest.TestCase):
+class ClusterBase(unittest.TestCase):
+    """Per test: a redis-server of our own; node() starts a Node stopped at clean-up."""
+
     def setUp(self):
         self.redis = Redis()
         self.addCleanup(self.redis.stop)
@@ -266,6 +275,8 @@ class ClusterTest(unittest.TestCase):
                 worst = max(worst, t - start)
         return worst
 
+
+class ClusterTest(ClusterBase):
     def test_three_nodes_become_peers_within_2s_and_reach_each_other(self):
         """K-3a: a new node is a peer of every other within 2 s; the endpoint delegates a peer's messages."""
         nodes = [self.node() for _ in range(3)]
