@@ -8,7 +8,6 @@
 #include <optional>
 
 #include "actors/log.hpp"
-#include "cluster/dsn.hpp"
 
 namespace sy::net {
 namespace {
@@ -72,10 +71,16 @@ std::string flag_of(const std::string& name) {
   return "--" + s;
 }
 
-[[noreturn]] void fail(const std::string& line) {
+} // namespace
+
+void config_error(const std::string& line) {
   std::fprintf(stderr, "singyeong: configuration error: %s\n", line.c_str());
   std::exit(2);
 }
+
+namespace {
+
+[[noreturn]] void fail(const std::string& line) { config_error(line); }
 
 std::optional<long long> parse_int(const std::string& v) {
   if (v.empty() || v.size() > 18)
@@ -235,43 +240,7 @@ load_result load_config(int argc, char** argv) {
   c.gateway.idle_timeout_ms = std::stoll(values["SINGYEONG_IDLE_TIMEOUT_MS"]);
   c.log_level = values["SINGYEONG_LOG_LEVEL"];
   c.clustering = values["CLUSTERING"] == "true";
-  c.cluster.query_timeout_ms = std::stoi(values["SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS"]);
-  if (c.clustering) {
-    auto dsn = cluster::parse_dsn(values["REDIS_DSN"]);
-    if (!dsn)
-      fail("REDIS_DSN is required with CLUSTERING=true and must look like redis://[:password@]host[:port][/db]");
-    if (values["COOKIE"].size() < 16)
-      fail("COOKIE is required with CLUSTERING=true and must be at least 16 bytes");
-    auto& k = c.cluster;
-    k.dsn = *dsn;
-    k.cookie = values["COOKIE"];
-    k.bind = values["SINGYEONG_CLUSTER_BIND"];
-    k.host = values["SINGYEONG_CLUSTER_HOST"];
-    k.name = values["SINGYEONG_CLUSTER_NAME"];
-    auto port = values["SINGYEONG_CLUSTER_PORT"];
-    k.port = static_cast<std::uint16_t>(port.empty() ? c.net.port + 1 : std::stoi(port));
-    // K-2: peers could not reach a wildcard address.
-    if ((k.bind == "0.0.0.0" || k.bind == "::") && k.host.empty())
-      fail("SINGYEONG_CLUSTER_HOST is required when SINGYEONG_CLUSTER_BIND is a wildcard (" + k.bind + ")");
-    // CFG-22: mutual TLS on node links, all three files or none.
-    k.tls_ca = values["SINGYEONG_CLUSTER_TLS_CA"];
-    k.tls_cert = values["SINGYEONG_CLUSTER_TLS_CERT"];
-    k.tls_key = values["SINGYEONG_CLUSTER_TLS_KEY"];
-    const std::pair<const char*, const std::string*> tls_files[] = {
-      {"SINGYEONG_CLUSTER_TLS_CA", &k.tls_ca}, {"SINGYEONG_CLUSTER_TLS_CERT", &k.tls_cert},
-      {"SINGYEONG_CLUSTER_TLS_KEY", &k.tls_key}};
-    std::string missing;
-    for (auto [name, path] : tls_files)
-      if (path->empty())
-        missing += (missing.empty() ? "" : ", ") + std::string(name);
-    if (k.tls() && !missing.empty())
-      fail("SINGYEONG_CLUSTER_TLS_CA, _CERT and _KEY must be set together (missing: " + missing + ")");
-    for (auto [name, path] : tls_files) {
-      std::error_code ec;
-      if (!path->empty() && (std::filesystem::is_directory(*path, ec) || !std::ifstream(*path)))
-        fail(std::string(name) + "=" + *path + ": cannot read the file");
-    }
-  }
+  c.cluster_query_timeout_ms = std::stoi(values["SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS"]);
   return r;
 }
 

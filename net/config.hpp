@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "actors/options.hpp"
-#include "cluster/node.hpp"
 #include "net/context.hpp"
 
 namespace sy::net {
@@ -18,8 +17,8 @@ struct config {
   settings net;
   std::string log_level = "info";
   bool clustering = false;
-  /// CFG-11…17, filled when clustering is on.
-  cluster::cluster_settings cluster;
+  /// CFG-17 (the cluster's other settings are read from `values` by cluster/).
+  int cluster_query_timeout_ms = 500;
   /// CAF scheduler threads.
   int worker_threads = 1;
   /// All settings by variable name (for the ones later modules read).
@@ -35,6 +34,9 @@ struct load_result {
 
 /// Loads the configuration from argv and the process environment.
 load_result load_config(int argc, char** argv);
+
+/// Reports a configuration error in the one-line format and exits with 2.
+[[noreturn]] void config_error(const std::string& line);
 
 /// The --help text: every setting, its default and meaning.
 std::string help_text();
