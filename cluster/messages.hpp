@@ -38,5 +38,8 @@ using retry_atom = caf::atom_constant<caf::atom("cl_retry")>;
 using hello_atom = caf::atom_constant<caf::atom("cl_hello")>;
 /// (auth, std::string dialer_id, std::string proof) -> bool accepted
 using auth_atom = caf::atom_constant<caf::atom("cl_auth")>;
+/// (confirm, std::string dialer_id): the dialer took the accept; the
+/// responder announces the peer only now (both sides know each other).
+using confirm_atom = caf::atom_constant<caf::atom("cl_confirm")>;
 
 } // namespace sy::cluster

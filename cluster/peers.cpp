@@ -50,6 +50,10 @@ struct peers_state {
   /// Authenticated peers by node id.
   std::map<std::string, caf::actor> up;
   std::map<std::pair<caf::node_id, std::string>, issued_challenge> issued;
+  /// Dialers whose proof we accepted, until they confirm that they took ours:
+  /// only then do we announce them, so that a message our listener sends at
+  /// once is not dropped by a dialer that does not know us yet.
+  std::map<std::pair<caf::node_id, std::string>, caf::actor> confirming;
   /// Node ids whose cookie failure was logged.
   std::set<std::string> cookie_logged;
   /// Node ids whose failed TLS handshake was logged.
@@ -195,8 +199,11 @@ void authenticate(peers_actor* self, const std::string& id, std::uint64_t attemp
   self->request(remote, st.cfg.handshake_timeout, auth_atom::value, st.cfg.node_id, answer)
     .then(
       [=](bool accepted) {
-        if (good && accepted)
-          return mark_up(self, id, remote);
+        if (good && accepted) {
+          mark_up(self, id, remote);
+          self->send(remote, confirm_atom::value, self->state.cfg.node_id);
+          return;
+        }
         cookie_failed(self, id, at, good ? "it rejected our proof" : "its proof is wrong");
         dial_failed(self, id, attempt, "cookie check failed", true);
       },
@@ -302,8 +309,24 @@ bool on_auth(peers_actor* self, const std::string& dialer, const std::string& pr
                   proof.empty() ? "it rejected our proof" : "its proof is wrong");
     return false;
   }
-  mark_up(self, dialer, caf::actor_cast<caf::actor>(src));
+  if (st.confirming.size() >= 4096)
+    st.confirming.clear();
+  st.confirming[{src->node(), dialer}] = caf::actor_cast<caf::actor>(src);
   return true;
+}
+
+/// The dialer took our accept: it is a peer now on both sides.
+void on_confirm(peers_actor* self, const std::string& dialer) {
+  auto& st = self->state;
+  auto& src = self->current_sender();
+  if (st.stopping || !src)
+    return;
+  auto i = st.confirming.find({src->node(), dialer});
+  if (i == st.confirming.end())
+    return;
+  auto endpoint = std::move(i->second);
+  st.confirming.erase(i);
+  mark_up(self, dialer, std::move(endpoint));
 }
 
 // -- lifecycle ----------------------------------------------------------------
@@ -393,6 +416,7 @@ caf::behavior peers(peers_actor* self, peers_config cfg, caf::actor listener) {
       return on_hello(self, dialer, challenge);
     },
     [=](auth_atom, const std::string& dialer, const std::string& proof) { return on_auth(self, dialer, proof); },
+    [=](confirm_atom, const std::string& dialer) { on_confirm(self, dialer); },
   };
 }
 

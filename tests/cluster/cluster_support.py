@@ -1,10 +1,10 @@
 """Real clusters of the real server for black-box tests (spec section 14, K-*).
 
-A Cluster is one redis-server of our own (free loopback port, no persistence)
-and N singyeong nodes (SINGYEONG_BIN, CLUSTERING=true) on loopback. Nodes log
-to a file per boot; the tests read "cluster node=<id>", "peer up node=<id>"
-and "peer down node=<id>" lines from it, with the time stamp the server put
-on each line.
+A Cluster is one redis-server of our own (redis_support.RedisServer: free
+loopback port, no persistence) and N singyeong nodes (SINGYEONG_BIN,
+CLUSTERING=true) on loopback. Nodes log to a file per boot; the tests read
+"cluster node=<id>", "peer up node=<id>" and "peer down node=<id>" lines from
+it, with the time stamp the server put on each line.
 
 Everything started here is stopped here: SIGTERM (exit status 0 expected
 within 5 s) in Cluster.stop(), SIGKILL on failure paths, and every child
@@ -15,13 +15,11 @@ ClusterCase is routing_support.RoutingCase (tests/e2e) over a cluster:
 cls.nodes (cls.a, cls.b, cls.c, ...) instead of one cls.node.
 """
 
-import ctypes
 import datetime
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,9 +34,9 @@ import node as e2e_node  # noqa: E402  (tests/e2e)
 import routing_support  # noqa: E402
 import wsclient  # noqa: E402
 from harness import RECV  # noqa: E402
+from redis_support import HOST, die_with_parent, free_port, install_sigterm_handler, timing  # noqa: E402
+from redis_support import RedisServer as Redis  # noqa: E402
 
-HOST = "127.0.0.1"
-REDIS = os.environ.get("REDIS_SERVER_BIN") or "/usr/bin/redis-server"
 COOKIE = "cluster-routing-cookie-0123456789"
 WRONG_COOKIE = "another-cookie-not-the-cluster-s"
 NO_CLUSTERING = "clustering is not part of this build"
@@ -55,117 +53,8 @@ def binary():
     return e2e_node.binary()
 
 
-def free_port():
-    return e2e_node.free_port()
-
-
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-
-def _die_with_parent():
-    """Child side of fork: SIGKILL when the test process dies."""
-    _prctl(1, signal.SIGKILL)
-
-
-def _on_sigterm(signum, frame):
-    raise SystemExit(1)  # unwinds through tearDownClass: stops what we started
-
-
-def install_sigterm_handler():
-    signal.signal(signal.SIGTERM, _on_sigterm)
-
-
-def timing(what, seconds):
-    print("  [timing] %s: %.0f ms" % (what, seconds * 1000), file=sys.stderr, flush=True)
-
-
 class ClusteringMissing(AssertionError):
     pass
-
-
-# -- Redis ---------------------------------------------------------------------
-class Redis:
-    """A redis-server of our own without persistence; restartable on the same port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="sy-cluster-redis-")
-        self.proc = None
-
-    @property
-    def dsn(self):
-        return "redis://%s:%d" % (HOST, self.port)
-
-    def start(self, wait=10.0):
-        log = open(os.path.join(self.dir, "redis.log"), "ab")
-        self.proc = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
-             "--dir", self.dir],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-        log.close()
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError("redis-server exited with %r at start" % self.proc.returncode)
-            try:
-                if self.command("PING") == "PONG":
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.05)
-        self.stop()
-        raise AssertionError("redis-server did not answer PING within %.0f s" % wait)
-
-    def alive(self):
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def command(self, *args):
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a.encode() if isinstance(a, str) else a
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        with socket.create_connection((HOST, self.port), timeout=2) as s:
-            s.sendall(out)
-            with s.makefile("rb") as f:
-                return _read_reply(f)
-
-    def records(self, cluster):
-        """{key: value} of the cluster's membership records (K-3)."""
-        found, cursor = [], "0"
-        while True:
-            cursor, batch = self.command("SCAN", cursor, "MATCH", "singyeong:cluster:%s:node:*" % cluster,
-                                         "COUNT", "100")
-            found.extend(batch)
-            if cursor == "0":
-                break
-        return {k: self.command("GET", k) for k in found}
-
-
-def _read_reply(f):
-    line = f.readline().rstrip(b"\r\n")
-    kind, rest = line[:1], line[1:]
-    if kind == b"+":
-        return rest.decode()
-    if kind == b"-":
-        raise AssertionError("redis error: " + rest.decode())
-    if kind == b":":
-        return int(rest)
-    if kind == b"$":
-        n = int(rest)
-        return None if n < 0 else f.read(n + 2)[:-2].decode()
-    if kind == b"*":
-        return [_read_reply(f) for _ in range(int(rest))]
-    raise OSError("bad redis reply %r" % line)
 
 
 # -- one node ------------------------------------------------------------------
@@ -234,7 +123,7 @@ class ClusterNode:
         logf = open(self.log_path, "wb")
         self.started = time.time()
         self.proc = subprocess.Popen([binary()], env=self.env, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                                     stdout=logf, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                                     stdout=logf, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         logf.close()
         deadline = time.monotonic() + wait
         while True:
@@ -458,11 +347,7 @@ class ClusterCase(routing_support.RoutingCase):
     @classmethod
     def open_on(cls, n, specs):
         """Class-level clients on node n (pipelined identify)."""
-        clients = routing_support.open_clients(n, specs)
-        cls._class_clients.extend(clients)
-        for ws in clients:
-            ws.at = n
-        return clients
+        return _open_clients_at(n, specs, cls._class_clients)
 
     # -- per-test clients ---------------------------------------------------------
     def on(self, n, app, cid, **fields):
@@ -473,11 +358,7 @@ class ClusterCase(routing_support.RoutingCase):
         return ws
 
     def many_on(self, n, specs):
-        cs = routing_support.open_clients(n, specs)
-        self._clients.extend(cs)
-        for ws in cs:
-            ws.at = n
-        return cs
+        return _open_clients_at(n, specs, self._clients)
 
     def http_query(self, n, query, want_status=200):
         status, h, body = n.http("POST", "/api/v1/query", headers={"Content-Type": "application/json"},
@@ -488,6 +369,15 @@ class ClusterCase(routing_support.RoutingCase):
     def assert_alive(self, *nodes):
         for n in nodes or self.nodes:
             self.assertTrue(n.alive(), "%r died; log tail:\n%s" % (n, n.tail()))
+
+
+def _open_clients_at(n, specs, owned):
+    """routing_support.open_clients on node n, each marked with ws.at = n and added to `owned`."""
+    clients = routing_support.open_clients(n, specs)
+    owned.extend(clients)
+    for ws in clients:
+        ws.at = n
+    return clients
 
 
 def _json(case, body):

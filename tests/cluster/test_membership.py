@@ -5,135 +5,25 @@ Each test starts its own redis-server on a free loopback port and several
 `NODE <id> <port>`, `PEER_UP <id>`, `PEER_DOWN <id>` and `RECV <text>` lines.
 Everything a test starts is stopped by the test, also when it fails; nothing
 else is ever signalled. Measured timings are printed to stderr. test_tls.py
-reuses the harness (Redis, Node with `tls=`, ClusterBase).
+reuses the harness (Node with `tls=`, ClusterBase); the redis-server and the
+process helpers are redis_support.py's.
 """
 
-import ctypes
 import os
 import signal
-import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import unittest
 
-HOST = "127.0.0.1"
+from redis_support import HOST, RedisServer, die_with_parent, free_port, install_sigterm_handler, timing
+
 COOKIE = "a-shared-cookie-of-32-bytes-long"
 WRONG_COOKIE = "another-cookie-of-32-bytes-long!"
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("CLUSTER_NODE_BIN") or os.path.join(
     HERE, "..", "..", "build-cluster", "tests", "cluster", "cluster_node")
-REDIS = "/usr/bin/redis-server"
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
-
-
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
-
-
-def _die_with_parent():
-    """Child side of fork: get SIGKILL if the test process dies (PR_SET_PDEATHSIG)."""
-    _prctl(1, signal.SIGKILL)
-
-
-def timing(what, seconds):
-    print(f"  [timing] {what}: {seconds * 1000:.0f} ms", file=sys.stderr, flush=True)
-
-
-class Redis:
-    """A redis-server of our own, without persistence."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="sy-cluster-redis-")
-        self.proc = None
-        self.args = []
-        self.password = None
-
-    def start(self):
-        log = open(os.path.join(self.dir, "redis.log"), "ab")
-        self.proc = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
-             "--dir", self.dir] + self.args,
-            stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
-        log.close()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if self.command("PING") == "PONG":
-                    return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("redis-server did not start")
-
-    def stop(self):
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def command(self, *args, db=0):
-        """One command over RESP (after AUTH and SELECT when needed); returns str, int, None or a list."""
-        commands = []
-        if self.password:
-            commands.append(("AUTH", self.password))
-        if db:
-            commands.append(("SELECT", str(db)))
-        commands.append(args)
-        out = b""
-        for c in commands:
-            out += b"*%d\r\n" % len(c)
-            for a in c:
-                a = a.encode() if isinstance(a, str) else a
-                out += b"$%d\r\n%s\r\n" % (len(a), a)
-        with socket.create_connection((HOST, self.port), timeout=2) as s:
-            s.sendall(out)
-            f = s.makefile("rb")
-            replies = [_read_reply(f) for _ in commands]
-            f.close()
-            return replies[-1]
-
-    def keys(self, pattern="singyeong:cluster:*", db=0):
-        found, cursor = set(), "0"
-        while True:
-            cursor, batch = self.command("SCAN", cursor, "MATCH", pattern, "COUNT", "100", db=db)
-            found.update(batch)
-            if cursor == "0":
-                return found
-
-
-def _read_reply(f):
-    line = f.readline().rstrip(b"\r\n")
-    kind, rest = line[:1], line[1:]
-    if kind == b"+":
-        return rest.decode()
-    if kind == b"-":
-        raise AssertionError("redis error: " + rest.decode())
-    if kind == b":":
-        return int(rest)
-    if kind == b"$":
-        n = int(rest)
-        if n < 0:
-            return None
-        data = f.read(n + 2)[:-2]
-        return data.decode()
-    if kind == b"*":
-        return [_read_reply(f) for _ in range(int(rest))]
-    raise AssertionError("bad reply %r" % line)
 
 
 class Node:
@@ -178,7 +68,7 @@ class Node:
         err = open(self.stderr_path, "wb")
         self.started = time.monotonic()  # K-3a counts from the start of the process
         self.proc = subprocess.Popen([BIN], env=env, stdout=subprocess.PIPE, stderr=err,
-                                     preexec_fn=_die_with_parent)
+                                     preexec_fn=die_with_parent)
         err.close()
         self.reader = threading.Thread(target=self._read, args=(self.proc,), daemon=True)
         self.reader.start()
@@ -251,7 +141,7 @@ class ClusterBase(unittest.TestCase):
     """Per test: a redis-server of our own; node() starts a Node stopped at clean-up."""
 
     def setUp(self):
-        self.redis = Redis()
+        self.redis = RedisServer()
         self.addCleanup(self.redis.stop)
         self.redis.start()
 
@@ -275,18 +165,23 @@ class ClusterBase(unittest.TestCase):
                 worst = max(worst, t - start)
         return worst
 
-
-class ClusterTest(ClusterBase):
-    def test_three_nodes_become_peers_within_2s_and_reach_each_other(self):
-        """K-3a: a new node is a peer of every other within 2 s; the endpoint delegates a peer's messages."""
-        nodes = [self.node() for _ in range(3)]
-        timing("slowest PEER_UP after the later node started", self.assert_peers(nodes, 2.0))
+    def assert_reach_each_other(self, nodes):
+        """Every node gets every other's ping and the pong to its own (the endpoint delegates a
+        peer's messages), and logs no REPLY_ERROR."""
         for a in nodes:
             for b in nodes:
                 if a is not b:
                     a.wait_for("RECV ping from " + b.id, 2)
                     a.wait_for(f"REPLY pong from {b.id} to {a.id}", 2)
             self.assertEqual(a.count("REPLY_ERROR"), 0)
+
+
+class ClusterTest(ClusterBase):
+    def test_three_nodes_become_peers_within_2s_and_reach_each_other(self):
+        """K-3a: a new node is a peer of every other within 2 s; the endpoint delegates a peer's messages."""
+        nodes = [self.node() for _ in range(3)]
+        timing("slowest PEER_UP after the later node started", self.assert_peers(nodes, 2.0))
+        self.assert_reach_each_other(nodes)
         self.assertEqual(len(self.redis.keys()), 3)
 
     def test_password_and_database_of_the_dsn_are_used(self):
@@ -388,11 +283,7 @@ class ClusterTest(ClusterBase):
         timing("PEER_DOWN after SIGTERM", t - t0)
 
 
-def _on_sigterm(signum, frame):
-    raise SystemExit(1)  # run the cleanups: stop every process we started
-
-
-signal.signal(signal.SIGTERM, _on_sigterm)
+install_sigterm_handler()
 
 if __name__ == "__main__":
     unittest.main()
