@@ -298,6 +298,41 @@ class RoutingAcrossNodes(Base):
         ]
         return tx, ty, d1, d2, d3, clients
 
+    def test_P3_K5_a_proxy_request_on_one_node_reaches_the_service_of_a_client_on_another(self):
+        import http.server
+        import threading
+
+        seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                seen.append(self.path)
+                body = b"from-upstream"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        app = uid("px")
+        c_node = self.nodes[2]
+        self.on(c_node, app, "svc", ip="127.0.0.1:%d" % server.server_address[1])
+        for n in self.nodes[:2]:
+            with self.subTest(node=n.label):
+                status, h, body = n.http("POST", "/api/v1/proxy", headers={"Content-Type": "application/json"},
+                                         body=json.dumps({"method": "GET", "route": "/x?y=%s" % n.label,
+                                                          "query": {"application": app}}).encode("utf-8"))
+                self.assertEqual(status, 200, body)
+                self.assertEqual(body, b"from-upstream")
+                self.assertEqual(seen[-1], "/x?y=%s" % n.label)
+
     def test_T3_K5_discovery_by_tags_pools_tags_across_nodes(self):
         tx, ty, d1, d2, d3, _ = self.tagged_apps()
         for n in self.nodes:
