@@ -65,6 +65,19 @@ struct client_state {
   };
   std::deque<pending_route> pending;
   std::uint64_t next_route = 1;
+  /// Read credit not yet given back to the session: while too many routes
+  /// are unanswered the session stops reading (backpressure to the client;
+  /// CAF's table of pending responses is not made for tens of thousands).
+  static constexpr std::size_t max_pending = 256;
+  std::size_t owed = 0;
+
+  /// One frame handled: give its read credit back, unless routes pile up.
+  void credit() {
+    if (pending.size() >= max_pending)
+      ++owed;
+    else
+      out->ack();
+  }
 
   void send(const proto::server_frame& f) {
     if (f.code == proto::op::invalid || f.code == proto::op::error)
@@ -79,11 +92,12 @@ struct client_state {
 
   /// Route `id` answered: write replies in frame order as far as possible.
   void complete(std::uint64_t id, std::string reply) {
-    for (auto& p : pending)
-      if (p.id == id) {
-        p.done = true;
-        p.reply = std::move(reply);
-      }
+    // Ids are consecutive and `pending` is in id order: index directly.
+    if (pending.empty() || id < pending.front().id || id - pending.front().id >= pending.size())
+      return;
+    auto& p = pending[id - pending.front().id];
+    p.done = true;
+    p.reply = std::move(reply);
     while (!pending.empty() && pending.front().done) {
       auto p = std::move(pending.front());
       pending.pop_front();
@@ -93,6 +107,8 @@ struct client_state {
       for (auto& b : p.after)
         out->send(std::move(b));
     }
+    for (; owed > 0 && pending.size() < max_pending; --owed)
+      out->ack();
   }
 
   /// Before an op 8: whatever waits goes out now (unanswered routes are moot).
@@ -360,7 +376,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
     [=](frame_atom, const std::string& bytes) {
       ++metrics::frames_in;
       on_frame(self, bytes);
-      self->state.out->ack();
+      self->state.credit();
     },
     [=](hb_check_atom) { check_heartbeat(self); },
     [=](idle_atom) { check_idle(self); },

@@ -252,11 +252,12 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
       next();
     }
     auto& queue = s.in_flight[sender];
-    for (auto& r : queue)
-      if (r.seq == seq) {
-        r.ready = true;
-        r.apply = [self, rp, g = gg.shared_from_this()]() mutable { rp.deliver(combine(self, *g)); };
-      }
+    // Sequence numbers are consecutive and the queue is in their order.
+    if (queue.empty() || seq < queue.front().seq || seq - queue.front().seq >= queue.size())
+      return;
+    auto& r = queue[seq - queue.front().seq];
+    r.ready = true;
+    r.apply = [self, rp, g = gg.shared_from_this()]() mutable { rp.deliver(combine(self, *g)); };
     while (!queue.empty() && queue.front().ready) {
       auto apply = std::move(queue.front().apply);
       queue.pop_front();
@@ -347,6 +348,9 @@ caf::response_promise on_peer_gather(router_actor* self, const std::string& json
       a.tags[app] = std::vector<std::string>(ts.begin(), ts.end());
     rp.deliver(proto::encode(a));
   };
+  // Side by side: answers to peers need no order, and awaiting here would
+  // stash every other message of the router meanwhile.
+  g->async = true;
   gather_from(self, g, 0, false);
   return rp;
 }
