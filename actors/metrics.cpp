@@ -12,10 +12,42 @@ std::map<std::string, std::int64_t> errors;
 std::atomic<bool> per_app{false};
 std::map<std::string, std::int64_t> app_counts; // under errors_mutex
 
-constexpr std::array<double, 10> bounds{5, 10, 25, 50, 100, 250, 500, 1000, 5000, 25000};
-std::array<counter, bounds.size() + 1> buckets{};
-std::atomic<double> sum_us{0};
-counter observations{0};
+/// A Prometheus histogram with ten fixed upper bounds.
+struct histogram {
+  std::array<double, 10> bounds;
+  std::array<counter, 11> buckets{};
+  std::atomic<double> sum{0};
+  counter count{0};
+
+  void observe(double v) {
+    std::size_t i = 0;
+    while (i < bounds.size() && v > bounds[i])
+      ++i;
+    ++buckets[i];
+    ++count;
+    double cur = sum.load();
+    while (!sum.compare_exchange_weak(cur, cur + v)) {
+    }
+  }
+
+  void render(std::string& out, const std::string& name, const char* help) const {
+    out += "# HELP " + name + " " + help + "\n# TYPE " + name + " histogram\n";
+    std::int64_t cumulative = 0;
+    for (std::size_t i = 0; i < bounds.size(); ++i) {
+      cumulative += buckets[i];
+      out += name + "_bucket{le=\"" + std::to_string(static_cast<long long>(bounds[i])) + "\"} "
+             + std::to_string(cumulative) + "\n";
+    }
+    cumulative += buckets[bounds.size()];
+    out += name + "_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
+    out += name + "_sum " + std::to_string(sum.load()) + "\n";
+    out += name + "_count " + std::to_string(count.load()) + "\n";
+  }
+};
+
+histogram query_us{{5, 10, 25, 50, 100, 250, 500, 1000, 5000, 25000}};
+histogram proxy_ms{{1, 5, 10, 25, 50, 100, 250, 1000, 5000, 30000}};
+std::map<std::string, std::int64_t> proxy_outcomes; // under errors_mutex
 
 /// The catalogue entry of an error text (X-2), without interpolated parts.
 std::string entry_of(std::string_view text) {
@@ -75,15 +107,12 @@ void count_error(std::string_view text) {
   ++errors[entry_of(text)];
 }
 
-void observe_query_us(double us) {
-  std::size_t i = 0;
-  while (i < bounds.size() && us > bounds[i])
-    ++i;
-  ++buckets[i];
-  ++observations;
-  double cur = sum_us.load();
-  while (!sum_us.compare_exchange_weak(cur, cur + us)) {
-  }
+void observe_query_us(double us) { query_us.observe(us); }
+
+void proxy_request(std::string_view outcome, double ms) {
+  proxy_ms.observe(ms);
+  std::lock_guard<std::mutex> guard(errors_mutex);
+  ++proxy_outcomes[std::string(outcome)];
 }
 
 std::string render() {
@@ -115,18 +144,18 @@ std::string render() {
         out += "singyeong_app_clients{app=\"" + label_value(app) + "\"} " + std::to_string(n) + "\n";
     }
   }
-  out += "# HELP singyeong_query_duration_microseconds routing decision time\n"
-         "# TYPE singyeong_query_duration_microseconds histogram\n";
-  std::int64_t cumulative = 0;
-  for (std::size_t i = 0; i < bounds.size(); ++i) {
-    cumulative += buckets[i];
-    out += "singyeong_query_duration_microseconds_bucket{le=\"" + std::to_string(static_cast<int>(bounds[i]))
-           + "\"} " + std::to_string(cumulative) + "\n";
+  query_us.render(out, "singyeong_query_duration_microseconds", "routing decision time");
+  out += "# HELP singyeong_proxy_requests_total proxied HTTP requests by outcome\n"
+         "# TYPE singyeong_proxy_requests_total counter\n";
+  {
+    std::lock_guard<std::mutex> guard(errors_mutex);
+    for (const char* o : {"answered", "invalid", "no_match", "timeout", "upstream_error"}) {
+      auto it = proxy_outcomes.find(o);
+      out += std::string("singyeong_proxy_requests_total{outcome=\"") + o + "\"} "
+             + std::to_string(it == proxy_outcomes.end() ? 0 : it->second) + "\n";
+    }
   }
-  cumulative += buckets[bounds.size()];
-  out += "singyeong_query_duration_microseconds_bucket{le=\"+Inf\"} " + std::to_string(cumulative) + "\n";
-  out += "singyeong_query_duration_microseconds_sum " + std::to_string(sum_us.load()) + "\n";
-  out += "singyeong_query_duration_microseconds_count " + std::to_string(observations) + "\n";
+  proxy_ms.render(out, "singyeong_proxy_duration_milliseconds", "time to answer a proxied request");
   return out;
 }
 

@@ -33,6 +33,10 @@ void set_per_app(bool on);
 /// One client of `app` came (+1) or went (-1).
 void app_clients(const std::string& app, int delta);
 
+/// Records one proxied request (P-*): its outcome (answered, invalid,
+/// no_match, timeout, upstream_error) and how long the answer took.
+void proxy_request(std::string_view outcome, double ms);
+
 /// Records one query evaluation (routing decision) time in microseconds.
 void observe_query_us(double us);
 

@@ -8,6 +8,8 @@
 #include "net/proxy_request.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <memory>
 
 #include "actors/bridge.hpp"
 #include "actors/metrics.hpp"
@@ -96,7 +98,15 @@ void api_discovery(context& ctx, const http_request& req, std::function<void(htt
   });
 }
 
-void api_proxy(context& ctx, const http_request& req, std::function<void(http_response)> done) {
+void api_proxy(context& ctx, const http_request& req, std::function<void(http_response)> answer) {
+  // Every answer is counted by outcome and timed (H-15).
+  auto stage = std::make_shared<const char*>("invalid");
+  auto done = [answer = std::move(answer), stage, started = std::chrono::steady_clock::now()](http_response r) {
+    const char* outcome = r.status == 504 ? "timeout" : r.status == 502 ? "upstream_error" : *stage;
+    actors::metrics::proxy_request(
+      outcome, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
+    answer(std::move(r));
+  };
   value body;
   http_response res;
   const std::string* ct = header(req, "content-type");
@@ -114,7 +124,8 @@ void api_proxy(context& ctx, const http_request& req, std::function<void(http_re
   auto caller = req.peer_ip;
   context* c = &ctx;
   actors::proxy_target(ctx.sys, ctx.router, std::move(q), std::move(raw),
-                       [c, call = std::move(*call), caller, done](std::string ip) mutable {
+                       [c, call = std::move(*call), caller, done, stage](std::string ip) mutable {
+                         *stage = ip.empty() ? "no_match" : "answered";
                          if (ip.empty())
                            return done(json_response(400, R"({"errors":["no matches"]})"));
                          std::string why;

@@ -729,6 +729,35 @@ class ProxySuccessTest(ProxyCase):
 
 
 # ============================================================================
+def proxy_counters(port):
+    """H-15: the proxy outcome counters and the duration count from /metrics."""
+    import re
+    status, headers, body = wsclient.http_request(HOST, port, "GET", "/metrics")
+    text = body.decode("utf-8")
+    counts = {m.group(1): int(m.group(2))
+              for m in re.finditer(r'^singyeong_proxy_requests_total\{outcome="([a-z_]+)"\} (\d+)$', text, re.M)}
+    m = re.search(r"^singyeong_proxy_duration_milliseconds_count (\d+)$", text, re.M)
+    counts["_timed"] = int(m.group(1)) if m else -1
+    return counts
+
+
+class ProxyMetricsTest(ProxyCase):
+    def test_H15_proxy_requests_are_counted_by_outcome_and_timed(self):
+        up = self.upstream()
+        app = uid("pm")
+        self.target(up, app=app)
+        before = proxy_counters(self.node.port)
+        self.proxied(self.req(app))
+        self.proxied(self.req(app))
+        self.json_error(self.req(uid("nobody")), 400, {"errors": ["no matches"]})
+        self.json_error({"route": "/", "query": {"application": app}}, 400)
+        after = proxy_counters(self.node.port)
+        self.assertEqual(after["answered"] - before["answered"], 2, after)
+        self.assertEqual(after["no_match"] - before["no_match"], 1, after)
+        self.assertEqual(after["invalid"] - before["invalid"], 1, after)
+        self.assertEqual(after["_timed"] - before["_timed"], 4, after)
+
+
 class ProxyValidationTest(ProxyCase):
     """P-2 (validation table, route/header checks) and H-2. Every query
     matches a real client, so a check that is skipped shows up as a request
