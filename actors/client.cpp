@@ -20,6 +20,7 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/delivery.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "proto/dispatch.hpp"
@@ -33,11 +34,6 @@ namespace {
 using namespace std::chrono_literals;
 using query::value;
 namespace errors = proto::errors;
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 struct client_state {
   static inline const char* name = "client";
@@ -137,7 +133,7 @@ void fatal(client_actor* self, std::string_view text, value extra = {}, std::uin
   st.closing = true;
   st.flush_pending();
   SY_LOG(debug, "client") << "fatal app=" << st.app_id << " client=" << st.client_id << " error=" << text;
-  st.send(proto::fatal(text, std::move(extra), wall_ms()));
+  st.send(proto::fatal(text, std::move(extra), now_ms()));
   st.out->close(code, "");
   self->quit();
 }
@@ -156,7 +152,7 @@ member_info make_member(client_state& st, const proto::identify& id, query::upda
   }
   query::merge(m.metadata, std::move(md_ok.entries));
   auto put = [&](const char* k, query::mtype t, value v) { m.metadata[k] = query::entry{t, std::move(v)}; };
-  put("last_heartbeat_time", query::mtype::integer, value{wall_ms()});
+  put("last_heartbeat_time", query::mtype::integer, value{now_ms()});
   put("restricted", query::mtype::boolean, value{st.restricted});
   put("encoding", query::mtype::string, value{proto::to_string(st.conn.enc)});
   put("ip", query::mtype::string, st.restricted ? value{} : value{m.socket_ip});
@@ -180,7 +176,7 @@ void on_registered(client_actor* self, caf::actor app, member_info m) {
   st.app = std::move(app);
   st.md = std::move(m.metadata);
   st.last_hb = self->clock().now();
-  st.send(proto::ready(st.client_id, st.restricted, wall_ms()));
+  st.send(proto::ready(st.client_id, st.restricted, now_ms()));
   SY_LOG(info, "client") << "identified app=" << st.app_id << " client=" << st.client_id
                          << " restricted=" << (st.restricted ? "true" : "false");
   self->delayed_send(self, st.grace(), hb_check_atom::value);
@@ -228,7 +224,7 @@ void identify(client_actor* self, const proto::client_frame& f) {
 void heartbeat(client_actor* self) {
   auto& st = self->state;
   st.last_hb = self->clock().now();
-  auto now = wall_ms();
+  auto now = now_ms();
   st.md["last_heartbeat_time"] = query::entry{query::mtype::integer, value{now}};
   st.send(proto::heartbeat_ack(st.client_id, now));
   md_entries e;
@@ -241,7 +237,7 @@ void update_metadata(client_actor* self, const proto::client_frame& f) {
   const value* d = f.d();
   auto r = proto::parse_metadata_update(d ? *d : value{});
   if (!r.ok()) {
-    st.send(proto::invalid(errors::invalid_metadata, r.not_a_map ? value{} : proto::error_map(r), wall_ms()));
+    st.send(proto::invalid(errors::invalid_metadata, r.not_a_map ? value{} : proto::error_map(r), now_ms()));
     return;
   }
   if (r.entries.empty())
@@ -265,12 +261,12 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   } else {
     auto body = proto::parse_send(f.d());
     if (!body)
-      return st.send(proto::invalid(errors::invalid_dispatch, f.echo(), wall_ms()));
+      return st.send(proto::invalid(errors::invalid_dispatch, f.echo(), now_ms()));
     target = body->target;
   }
   auto parsed = query::parse_query(*target);
   if (!parsed.ok())
-    return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, wall_ms()));
+    return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, now_ms()));
   req.q = std::move(*parsed.parsed);
   req.raw_query = *target;
   if (kind != route_kind::query_nodes)
@@ -290,7 +286,7 @@ void dispatch(client_actor* self, proto::client_frame& f) {
   const std::string* t = f.t();
   bool is_update = t && *t == "UPDATE_METADATA";
   if (st.restricted && !is_update) // A-4 comes before every other check
-    return st.send(proto::invalid(errors::restricted_dispatch(t ? *t : ""), value{}, wall_ms()));
+    return st.send(proto::invalid(errors::restricted_dispatch(t ? *t : ""), value{}, now_ms()));
   if (is_update)
     return update_metadata(self, f);
   if (t && *t == "SEND")
@@ -299,7 +295,7 @@ void dispatch(client_actor* self, proto::client_frame& f) {
     return route(self, f, route_kind::broadcast);
   if (t && *t == "QUERY_NODES")
     return route(self, f, route_kind::query_nodes);
-  st.send(proto::invalid(errors::invalid_dispatch, f.echo(), wall_ms()));
+  st.send(proto::invalid(errors::invalid_dispatch, f.echo(), now_ms()));
 }
 
 void on_frame(client_actor* self, const std::string& bytes) {
@@ -370,7 +366,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
   });
   self->attach_functor([out = st.out](const caf::error&) { out->close(1000, ""); });
   if (st.conn.send_hello)
-    st.send(proto::hello(st.opts->heartbeat_interval_ms, wall_ms()));
+    st.send(proto::hello(st.opts->heartbeat_interval_ms, now_ms()));
   self->delayed_send(self, std::chrono::milliseconds(st.opts->idle_timeout_ms), idle_atom::value);
   return {
     [=](frame_atom, const std::string& bytes) {

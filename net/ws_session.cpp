@@ -29,6 +29,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/client.hpp"
+#include "actors/delivery.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "net/context.hpp"
@@ -45,11 +46,6 @@ using tcp = asio::ip::tcp;
 constexpr int max_inflight = 64;
 constexpr std::size_t read_chunk = 64 * 1024;
 constexpr auto close_grace = std::chrono::seconds(2);
-
-std::int64_t wall_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-    .count();
-}
 
 class ws_session;
 
@@ -160,7 +156,7 @@ public:
     if (close_requested_ || !accepted_)
       return;
     push(std::make_shared<const std::string>(
-      proto::encode_frame(enc_, proto::goodbye(proto::errors::shutting_down, wall_ms()))));
+      proto::encode_frame(enc_, proto::goodbye(proto::errors::shutting_down, actors::now_ms()))));
     request_close(1000);
     end_actor();
   }
@@ -186,7 +182,7 @@ private:
     // L-1: hello is written before the first read, so it is on the wire before
     // anything the client's frames cause (even a close of its own).
     push(std::make_shared<const std::string>(
-      proto::encode_frame(enc_, proto::hello(ctx_.opts->heartbeat_interval_ms, wall_ms()))));
+      proto::encode_frame(enc_, proto::hello(ctx_.opts->heartbeat_interval_ms, actors::now_ms()))));
     actor_ = actors::spawn_client(ctx_.sys, out, actors::connection_info{enc_, peer_ip_, false}, ctx_.router,
                                   ctx_.opts);
     if (ctx_.shutting_down)
@@ -234,7 +230,7 @@ private:
     buf_.clear();
     SY_LOG(info, "ws") << "frame over SINGYEONG_MAX_FRAME_BYTES peer=" << peer_ip_;
     push(std::make_shared<const std::string>(
-      proto::encode_frame(enc_, proto::fatal(proto::errors::too_large, {}, wall_ms()))));
+      proto::encode_frame(enc_, proto::fatal(proto::errors::too_large, {}, actors::now_ms()))));
     request_close(1009);
     end_actor();
   }

@@ -25,13 +25,8 @@ HOST = "127.0.0.1"
 REDIS = os.environ.get("REDIS_SERVER_BIN") or "/usr/bin/redis-server"
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from node import free_port  # noqa: E402,F401  (one free-port helper for all tests)
 
 
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
