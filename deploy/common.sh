@@ -30,8 +30,9 @@ install_missing() {
 build() {
   local dir="$1"; shift
   say "build: configuring $dir $*"
-  cmake -S "$SY_ROOT" -B "$SY_ROOT/$dir" "$@" > "$SY_ROOT/$dir.configure.log" 2>&1 \
-    || { cat "$SY_ROOT/$dir.configure.log"; return 1; }
+  mkdir -p "$SY_ROOT/$dir"
+  cmake -S "$SY_ROOT" -B "$SY_ROOT/$dir" "$@" > "$SY_ROOT/$dir/configure.log" 2>&1 \
+    || { cat "$SY_ROOT/$dir/configure.log"; return 1; }
   say "build: compiling $dir (-j2)"
   cmake --build "$SY_ROOT/$dir" -j2
 }
