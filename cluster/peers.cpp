@@ -200,8 +200,10 @@ void authenticate(peers_actor* self, const std::string& id, std::uint64_t attemp
     .then(
       [=](bool accepted) {
         if (good && accepted) {
-          mark_up(self, id, remote);
+          // Confirm first: our listener may message the peer as soon as it
+          // hears of it, and that must reach the peer after the confirm.
           self->send(remote, confirm_atom::value, self->state.cfg.node_id);
+          mark_up(self, id, remote);
           return;
         }
         cookie_failed(self, id, at, good ? "it rejected our proof" : "its proof is wrong");
