@@ -70,8 +70,13 @@ using peer_up_atom = caf::atom_constant<caf::atom("cl_peer_up")>;
 using peer_down_atom = caf::atom_constant<caf::atom("cl_peer_dn")>;
 /// (p_gather, peer_query json) -> peer_answer json.
 using p_gather_atom = caf::atom_constant<caf::atom("p_gather")>;
-/// (p_deliver, peer_delivery json).
+/// (p_gathers, [peer_query json]) -> [peer_answer json], in the same order:
+/// the questions of one router turn in one network message.
+using p_gathers_atom = caf::atom_constant<caf::atom("p_gathers")>;
+/// (p_deliver, [peer_delivery json]): the deliveries of one router turn.
 using p_deliver_atom = caf::atom_constant<caf::atom("p_deliver")>;
+/// (flush): sent by the router to itself; what it queued for peers leaves.
+using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// (p_holds, app id, client id) -> bool: a healthy holder here (K-7)?
 using p_holds_atom = caf::atom_constant<caf::atom("p_holds")>;
 /// (p_event, event, app id, client id): CLIENT_* from a peer (K-8).

@@ -102,8 +102,8 @@ void add_peer(gathering& g, const std::string& node, proto::peer_answer& a) {
     g.tags[app].insert(ts.begin(), ts.end());
 }
 
-/// Every peer at once; the router handles nothing else until all answered
-/// or timed out (a dead peer costs the timeout once, K-5).
+/// Every peer at once (batched per peer, peer_batch.cpp); done when all
+/// answered or timed out (a dead peer costs the timeout once, K-5).
 void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
   auto& st = self->state;
   if (st.peers.empty())
@@ -112,27 +112,25 @@ void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
   auto pending = std::make_shared<std::size_t>(st.peers.size());
   for (const auto& [id, endpoint] : st.peers) {
     auto node = id;
-    on_reply(
-      self->request(endpoint, st.peer_timeout, p_gather_atom::value, question), g->async,
-      [=](const std::string& json) {
-        if (auto a = proto::decode_peer_answer(json))
+    ask_peer(self, node, question, [g, node, pending](const std::string* json) {
+      if (json)
+        if (auto a = proto::decode_peer_answer(*json))
           add_peer(*g, node, *a);
-        if (--*pending == 0)
-          g->done(*g);
-      },
-      [=](caf::error&) {
-        if (--*pending == 0)
-          g->done(*g);
-      });
+      if (--*pending == 0)
+        g->done(*g);
+    });
   }
 }
 
-/// The local apps one after another (awaited), then the peers.
+/// The local apps one after another (awaited), then the peers. No timeout:
+/// an app actor is local and linked to the router, and a request to one that
+/// has ended is answered with an error; a timeout would cost a wake-up of
+/// CAF's clock thread per request (a fifth of a node's CPU when measured).
 void gather_from(router_actor* self, std::shared_ptr<gathering> g, std::size_t i, bool with_peers) {
   if (i == g->apps.size())
     return with_peers ? ask_peers(self, g) : g->done(*g);
   on_reply(
-    self->request(g->apps[i], 5s, gather_atom::value, g->req), g->async,
+    self->request(g->apps[i], caf::infinite, gather_atom::value, g->req), g->async,
     [=](candidate_list& cl) {
       add_local(*g, cl);
       gather_from(self, g, i + 1, with_peers);
@@ -187,8 +185,7 @@ std::string combine(router_actor* self, gathering& g) {
   for (auto& [app, ids] : local)
     self->send(st.app_of(self, app), deliver_atom::value, g.req, std::move(ids));
   for (auto& [node, d] : remote)
-    if (auto it = st.peers.find(node); it != st.peers.end())
-      self->send(it->second, p_deliver_atom::value, proto::encode(d));
+    deliver_to_peer(self, node, proto::encode(d));
   return {};
 }
 
@@ -313,30 +310,32 @@ caf::result<std::vector<std::string>> on_discover(router_actor* self, const std:
   return rp;
 }
 
-caf::response_promise on_peer_gather(router_actor* self, const std::string& json) {
+namespace {
+
+/// This node's answer to one peer question, given to `answer` (maybe later).
+void answer_question(router_actor* self, const std::string& json, std::function<void(std::string)> answer) {
   auto& st = self->state;
-  auto rp = self->make_response_promise();
   auto question = proto::decode_peer_query(json);
   if (question && question->kind == "tags") { // only the pooled tags (T-3)
     proto::peer_answer a;
     for (const auto& [app, ts] : st.pooled_tags())
       a.tags[app] = std::vector<std::string>(ts.begin(), ts.end());
-    rp.deliver(proto::encode(a));
-    return rp;
+    return answer(proto::encode(a));
   }
   auto parsed = question ? query::parse_query(question->query) : query::parse_result{};
   auto kind = question ? kind_of(question->kind) : std::nullopt;
-  if (!question || !parsed.ok() || !kind) {
-    rp.deliver(proto::encode(proto::peer_answer{}));
-    return rp;
-  }
+  if (!question || !parsed.ok() || !kind)
+    return answer(proto::encode(proto::peer_answer{}));
   auto g = std::make_shared<gathering>();
   g->req.kind = *kind;
   g->req.q = std::move(*parsed.parsed);
   // Objects are needed by the asker for QUERY_NODES and proxy answers.
   g->apps = apps_for(st, g->req.q);
-  auto tags = st.pooled_tags();
-  g->done = [rp, tags](gathering& gg) mutable {
+  // The asker needs the pooled tags only to resolve an application tag array.
+  std::map<std::string, query::tag_set> tags;
+  if (g->req.q.scope == query::app_scope::tags)
+    tags = st.pooled_tags();
+  g->done = [answer = std::move(answer), tags = std::move(tags)](gathering& gg) {
     proto::peer_answer a;
     for (auto* list : {&gg.filtered, &gg.eligible})
       for (auto& c : *list) {
@@ -346,12 +345,39 @@ caf::response_promise on_peer_gather(router_actor* self, const std::string& json
       }
     for (const auto& [app, ts] : tags)
       a.tags[app] = std::vector<std::string>(ts.begin(), ts.end());
-    rp.deliver(proto::encode(a));
+    answer(proto::encode(a));
   };
   // Side by side: answers to peers need no order, and awaiting here would
   // stash every other message of the router meanwhile.
   g->async = true;
   gather_from(self, g, 0, false);
+}
+
+} // namespace
+
+caf::response_promise on_peer_gather(router_actor* self, const std::string& json) {
+  auto rp = self->make_response_promise();
+  answer_question(self, json, [rp](std::string a) mutable { rp.deliver(std::move(a)); });
+  return rp;
+}
+
+caf::response_promise on_peer_gathers(router_actor* self, const std::vector<std::string>& questions) {
+  auto rp = self->make_response_promise();
+  struct batch {
+    std::vector<std::string> answers;
+    std::size_t pending;
+  };
+  auto b = std::make_shared<batch>(batch{std::vector<std::string>(questions.size()), questions.size()});
+  if (questions.empty()) {
+    rp.deliver(std::move(b->answers));
+    return rp;
+  }
+  for (std::size_t i = 0; i < questions.size(); ++i)
+    answer_question(self, questions[i], [rp, b, i](std::string a) mutable {
+      b->answers[i] = std::move(a);
+      if (--b->pending == 0)
+        rp.deliver(std::move(b->answers));
+    });
   return rp;
 }
 

@@ -248,9 +248,19 @@ caf::behavior router(router_actor* self, std::string node_name) {
         return caf::message{};
       return on_peer_gather(self, json);
     },
-    [=](p_deliver_atom, const std::string& json) {
+    [=](p_gathers_atom, const std::vector<std::string>& questions) -> caf::result<caf::message> {
+      if (!from_peer(self))
+        return caf::message{};
+      return on_peer_gathers(self, questions);
+    },
+    [=](p_deliver_atom, const std::vector<std::string>& deliveries) {
       if (from_peer(self))
-        on_peer_deliver(self, json);
+        for (const auto& json : deliveries)
+          on_peer_deliver(self, json);
+    },
+    [=](flush_atom) {
+      if (from_local(self))
+        flush_peers(self);
     },
     [=](p_holds_atom, const std::string& app, const std::string& cid) -> caf::result<bool> {
       if (!from_peer(self))

@@ -51,9 +51,19 @@ struct router_state {
   std::map<caf::actor_addr, std::deque<ordered_route>> in_flight;
   std::map<caf::actor_addr, std::uint64_t> next_seq;
   /// Cluster gatherings in flight, and those waiting to start.
-  static constexpr int max_running = 128;
+  static constexpr int max_running = 1024;
   int running = 0;
   std::deque<std::function<void()>> backlog;
+  /// What waits for the next flush, per peer node (peer_batch.cpp): all the
+  /// questions and deliveries of one router turn leave in one network
+  /// message per peer instead of one each.
+  struct peer_outgoing {
+    std::vector<std::string> questions;
+    std::vector<std::function<void(const std::string*)>> answers; // null = no answer
+    std::vector<std::string> deliveries;
+  };
+  std::map<std::string, peer_outgoing> outgoing;
+  bool flush_due = false;
 
   /// The actor of `app_id`, spawned on first use and linked to the router.
   caf::actor app_of(caf::local_actor* self, const std::string& app_id);
@@ -80,5 +90,19 @@ caf::response_promise on_peer_gather(router_actor* self, const std::string& json
 caf::result<std::vector<std::string>> on_discover(router_actor* self, const std::vector<std::string>& tags);
 /// K-5, the peer side: deliver to some of this node's clients.
 void on_peer_deliver(router_actor* self, const std::string& json);
+/// K-5, the peer side: answers to a batch of questions, in their order.
+caf::response_promise on_peer_gathers(router_actor* self, const std::vector<std::string>& questions);
+
+// -- peer_batch.cpp --------------------------------------------------------------
+
+/// Queues a question for `node`; `answer` gets its answer, or null when the
+/// peer did not answer within the timeout (or is gone).
+void ask_peer(router_actor* self, const std::string& node, std::string question,
+              std::function<void(const std::string*)> answer);
+/// Queues a delivery for `node`.
+void deliver_to_peer(router_actor* self, const std::string& node, std::string delivery);
+/// Sends everything queued: one p_gathers request and one p_deliver message
+/// per peer.
+void flush_peers(router_actor* self);
 
 } // namespace sy::actors
