@@ -17,6 +17,7 @@ build build-asan -DCMAKE_BUILD_TYPE=Debug -DSY_BUILD_TESTS=ON -DSY_SANITIZE="add
   -DPython3_EXECUTABLE=/usr/bin/python3
 say "test: sanitizer build (ASan + UBSan)"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export LSAN_OPTIONS="suppressions=$SY_ROOT/tests/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 (cd "$SY_ROOT/build-asan" && ctest --output-on-failure -j2 --timeout 900)
 say "test: all passed in $(( $(date +%s) - start )) s"
