@@ -6,12 +6,15 @@
 // Everything runs on the session's strand. Reading: messages are assembled
 // with read_some so our own size limit (E-6) answers with op 8 before Beast's
 // would close silently; at most `max_inflight` messages wait in the actor's
-// mailbox before reading pauses (inbound backpressure). Writing: one write in
+// mailbox before reading pauses (inbound backpressure; the actor's credit is
+// an atomic counter, and only a paused session is woken for it, so a frame
+// costs no strand hop back). Writing: one write in
 // flight, the queue bounded in bytes; a connection over the bound is cut as a
 // slow consumer (L-20). Closing: queued frames are flushed, then a close frame
 // with the requested code; a peer that does not finish the close handshake is
 // dropped after a grace period.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -144,13 +147,15 @@ public:
       do_close();
   }
 
+  /// Posted by ack() when reading was paused for want of credit.
   void credit() {
-    if (inflight_ > 0)
-      --inflight_;
     do_read();
     if (reading_)
       paused_self_.reset();
   }
+
+  /// Negative (more acks than frames) counts as none.
+  std::int64_t inflight() const { return std::max<std::int64_t>(0, static_cast<std::int64_t>(sent_ - acked_.load())); }
 
   void goodbye() {
     if (close_requested_ || !accepted_)
@@ -195,10 +200,16 @@ private:
   void do_read() {
     if (reading_ || read_stopped_)
       return;
-    if (inflight_ >= max_inflight) {
+    if (inflight() >= max_inflight) {
       // Paused: no operation holds us, so hold ourselves until credit comes.
+      // ack() wakes us only once it sees `paused_`; credit that came between
+      // the check and the flag is seen by the second check (both seq_cst).
       paused_self_ = shared_from_this();
-      return;
+      paused_.store(true);
+      if (inflight() >= max_inflight)
+        return;
+      paused_.store(false); // a credit() may still come: it reads again, harmlessly
+      paused_self_.reset();
     }
     reading_ = true;
     ws_.async_read_some(buf_, read_chunk, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
@@ -217,7 +228,7 @@ private:
     if (buf_.size() > ctx_.net.max_frame_bytes)
       return too_large();
     if (ws_.is_message_done()) {
-      ++inflight_;
+      ++sent_;
       caf::anon_send(actor_, actors::frame_atom::value, beast::buffers_to_string(buf_.data()));
       buf_.consume(buf_.size());
     }
@@ -336,7 +347,11 @@ private:
   std::uint64_t registry_id_ = 0;
   std::deque<std::shared_ptr<const std::string>> queue_;
   std::size_t queued_bytes_ = 0;
-  int inflight_ = 0;
+  /// Frames handed to the actor (strand only) and frames it has handled
+  /// (any thread): their difference is the inbound backlog.
+  std::uint64_t sent_ = 0;
+  std::atomic<std::uint64_t> acked_{0};
+  std::atomic<bool> paused_{false};
   bool accepted_ = false;
   bool reading_ = false;
   bool read_stopped_ = false;
@@ -366,8 +381,11 @@ bool session_outbox::closed() const {
 }
 
 void session_outbox::ack() {
-  if (auto s = session_.lock())
-    asio::post(s->ws_.get_executor(), [s] { s->credit(); });
+  if (auto s = session_.lock()) {
+    s->acked_.fetch_add(1);
+    if (s->paused_.exchange(false))
+      asio::post(s->ws_.get_executor(), [s] { s->credit(); });
+  }
 }
 
 } // namespace
