@@ -94,8 +94,18 @@ struct route_request {
   /// The decoded SEND/BROADCAST frame as received (payload, nonce, and
   /// D-5's extra_info are read from it when needed, never copied).
   query::value frame;
-  /// The query as the client sent it (what peers get, K-5).
+  /// The query as the client sent it, when it is not d.target of `frame`
+  /// (QUERY_NODES, HTTP); read it with target().
   query::value raw_query;
+  /// The query as the client sent it (what peers get, K-5).
+  const query::value& target() const {
+    if (!raw_query.is_null())
+      return raw_query;
+    static const query::value none;
+    const query::value* d = frame.find("d");
+    const query::value* t = d ? d->find("target") : nullptr;
+    return t ? *t : none;
+  }
   /// d.payload of the frame (null when absent).
   const query::value& payload() const {
     static const query::value none;

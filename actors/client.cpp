@@ -268,9 +268,11 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   if (!parsed.ok())
     return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, now_ms()));
   req.q = std::move(*parsed.parsed);
-  req.raw_query = *target;
-  if (kind != route_kind::query_nodes)
-    req.frame = std::move(f.body); // payload and nonce travel inside it
+  // The query itself is not copied: peers read it from the frame (target()).
+  if (kind == route_kind::query_nodes)
+    req.raw_query = std::move(nodes_target);
+  else
+    req.frame = std::move(f.body); // payload, nonce and target travel inside it
   req.reply_enc = st.conn.enc;
   auto id = st.next_route++;
   st.pending.push_back(client_state::pending_route{id, false, {}, {}});

@@ -108,7 +108,7 @@ void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
   auto& st = self->state;
   if (st.peers.empty())
     return g->done(*g);
-  auto question = proto::encode(proto::peer_query{kind_name(g->req.kind), g->req.raw_query});
+  auto question = proto::encode(proto::peer_query{kind_name(g->req.kind), g->req.target()});
   auto pending = std::make_shared<std::size_t>(st.peers.size());
   for (const auto& [id, endpoint] : st.peers) {
     auto node = id;
