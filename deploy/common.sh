@@ -2,7 +2,7 @@
 # Sourced, not run.
 
 SY_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SY_BUILD_PACKAGES="g++ cmake make libcaf-dev libboost1.81-dev rapidjson-dev libhiredis-dev doctest-dev libssl-dev"
+SY_BUILD_PACKAGES="g++ cmake make libcaf-dev libboost1.81-dev rapidjson-dev libhiredis-dev doctest-dev libssl-dev libjemalloc-dev"
 
 say() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
