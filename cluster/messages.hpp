@@ -31,6 +31,8 @@ using tick_atom = caf::atom_constant<caf::atom("cl_tick")>;
 using start_atom = caf::atom_constant<caf::atom("cl_start")>;
 /// (retry): the peer manager's dial timer.
 using retry_atom = caf::atom_constant<caf::atom("cl_retry")>;
+/// (cl_drain) to itself, while stopping: quit once no dial is in flight.
+using drain_atom = caf::atom_constant<caf::atom("cl_drain")>;
 
 // -- cookie handshake between nodes (K-4) -------------------------------------
 /// (hello, std::string dialer_id, std::string challenge)
