@@ -68,8 +68,6 @@ using discover_atom = caf::atom_constant<caf::atom("discover")>;
 using peer_up_atom = caf::atom_constant<caf::atom("cl_peer_up")>;
 /// (peer_down, node id): its link broke.
 using peer_down_atom = caf::atom_constant<caf::atom("cl_peer_dn")>;
-/// (p_gather, peer_query json) -> peer_answer json.
-using p_gather_atom = caf::atom_constant<caf::atom("p_gather")>;
 /// (p_gathers, [peer_query json]) -> [peer_answer json], in the same order:
 /// the questions of one router turn in one network message.
 using p_gathers_atom = caf::atom_constant<caf::atom("p_gathers")>;

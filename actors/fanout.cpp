@@ -294,19 +294,14 @@ caf::result<std::vector<std::string>> on_discover(router_actor* self, const std:
   auto pending = std::make_shared<std::size_t>(st.peers.size());
   auto question = proto::encode(proto::peer_query{"tags", query::value{}});
   for (const auto& [id, endpoint] : st.peers)
-    self->request(endpoint, st.peer_timeout, p_gather_atom::value, question)
-      .await(
-        [=](const std::string& json) mutable {
-          if (auto a = proto::decode_peer_answer(json))
-            for (auto& [app, ts] : a->tags)
-              (*pooled)[app].insert(ts.begin(), ts.end());
-          if (--*pending == 0)
-            rp.deliver(matching(*pooled));
-        },
-        [=](caf::error&) mutable {
-          if (--*pending == 0)
-            rp.deliver(matching(*pooled));
-        });
+    ask_peer(self, id, question, [=](const std::string* json) mutable {
+      if (json)
+        if (auto a = proto::decode_peer_answer(*json))
+          for (auto& [app, ts] : a->tags)
+            (*pooled)[app].insert(ts.begin(), ts.end());
+      if (--*pending == 0)
+        rp.deliver(matching(*pooled));
+    });
   return rp;
 }
 
@@ -354,12 +349,6 @@ void answer_question(router_actor* self, const std::string& json, std::function<
 }
 
 } // namespace
-
-caf::response_promise on_peer_gather(router_actor* self, const std::string& json) {
-  auto rp = self->make_response_promise();
-  answer_question(self, json, [rp](std::string a) mutable { rp.deliver(std::move(a)); });
-  return rp;
-}
 
 caf::response_promise on_peer_gathers(router_actor* self, const std::vector<std::string>& questions) {
   auto rp = self->make_response_promise();

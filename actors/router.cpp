@@ -243,11 +243,6 @@ caf::behavior router(router_actor* self, std::string node_name) {
       self->state.peers.erase(id);
       self->state.peer_nodes.erase(id);
     },
-    [=](p_gather_atom, const std::string& json) -> caf::result<caf::message> {
-      if (!from_peer(self))
-        return caf::message{};
-      return on_peer_gather(self, json);
-    },
     [=](p_gathers_atom, const std::vector<std::string>& questions) -> caf::result<caf::message> {
       if (!from_peer(self))
         return caf::message{};

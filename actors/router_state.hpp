@@ -84,13 +84,12 @@ using router_actor = caf::stateful_actor<router_state>;
 
 /// A route request from a local client (or HTTP): answered with the reply frame.
 caf::response_promise on_route(router_actor* self, route_request& req);
-/// K-5, the peer side: this node's candidates for a peer's query, as JSON.
-caf::response_promise on_peer_gather(router_actor* self, const std::string& json);
 /// T-3: applications whose tags, pooled over the cluster, hold every tag.
 caf::result<std::vector<std::string>> on_discover(router_actor* self, const std::vector<std::string>& tags);
 /// K-5, the peer side: deliver to some of this node's clients.
 void on_peer_deliver(router_actor* self, const std::string& json);
-/// K-5, the peer side: answers to a batch of questions, in their order.
+/// K-5, the peer side: this node's answers (peer_answer JSON) to a batch of
+/// questions (peer_query JSON), in their order.
 caf::response_promise on_peer_gathers(router_actor* self, const std::vector<std::string>& questions);
 
 // -- peer_batch.cpp --------------------------------------------------------------
