@@ -78,9 +78,9 @@ void stop_listener(context& ctx);
 /// True once the listener (and its acceptor) no longer exists.
 bool listener_gone();
 
-/// Takes over an upgraded connection: `fd` is the socket, `raw_request` the
-/// upgrade request bytes already read.
-void start_ws_session(context& ctx, int fd, bool v6, std::string raw_request, proto::encoding enc,
+/// Takes over an upgraded connection: `fd` is the socket, `accept` the 101
+/// response to write first, `early` bytes the client sent after its request.
+void start_ws_session(context& ctx, int fd, bool v6, std::string accept, std::string early, proto::encoding enc,
                       std::string peer_ip);
 
 } // namespace sy::net

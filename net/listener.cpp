@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <memory>
-#include <sstream>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
@@ -14,11 +13,12 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/rfc6455.hpp> // is_upgrade
 
 #include "actors/log.hpp"
 #include "net/context.hpp"
 #include "net/http_api.hpp"
+#include "net/ws_handshake.hpp"
 
 namespace sy::net {
 namespace {
@@ -117,18 +117,25 @@ private:
     auto enc = found ? proto::parse_encoding(name) : std::optional<proto::encoding>(proto::encoding::json);
     if (!enc || !proto::is_supported(*enc) || ctx_.shutting_down) // E-1, E-4
       return write(json_response(403, R"({"errors":["forbidden"]})"), false);
-    std::ostringstream os;
-    os << req;
-    std::string raw = os.str();
+    int status = 400;
+    std::string why;
+    std::string accept = websocket_accept(req, status, why);
+    if (accept.empty()) {
+      SY_LOG(debug, "http") << "bad websocket handshake peer=" << peer_ip_ << " why=" << why;
+      http_response res{static_cast<unsigned>(status), {{"content-type", "text/plain; charset=utf-8"}}, why};
+      if (status == 426)
+        res.headers.emplace_back("sec-websocket-version", "13");
+      return write(std::move(res), false);
+    }
     // Bytes the client sent after its request belong to the websocket.
-    raw += beast::buffers_to_string(buf_.data());
+    std::string early = beast::buffers_to_string(buf_.data());
     stream_.expires_never();
     bool v6 = stream_.socket().local_endpoint().address().is_v6();
     int fd = stream_.release_socket().release();
     ctx_.sessions.remove(registry_id_); // the websocket session registers itself
     registry_id_ = 0;
     SY_LOG(trace, "http") << "upgrade fd=" << fd << " session=" << this;
-    start_ws_session(ctx_, fd, v6, std::move(raw), *enc, peer_ip_);
+    start_ws_session(ctx_, fd, v6, std::move(accept), std::move(early), *enc, peer_ip_);
   }
 
   /// Writes a response; for HEAD (H-12) only its header, with GET's length.

@@ -1,33 +1,36 @@
-// One websocket connection.
+// One websocket connection, framed by us (proto/ws_frame) on a plain socket.
 //
-//   socket --read_some--> whole message --(frame, bytes)--> client actor
-//   client actor --outbox::send--> strand --> queue --> one async_write at a time
+//   socket --non-blocking read into a per-thread scratch--> frame_reader
+//          --(frame, bytes)--> client actor
+//   client actor --outbox::send--> inbox (mutex) --one post per burst--> queue
+//   queue --every queued frame in one buffer--> one async_write at a time
 //
-// Everything runs on the session's strand. Reading: messages are assembled
-// with read_some so our own size limit (E-6) answers with op 8 before Beast's
-// would close silently; at most `max_inflight` messages wait in the actor's
+// Everything runs on the session's strand. Reading: the session waits until
+// the socket is readable, then reads until it would block; an idle connection
+// holds no read buffer. At most `max_inflight` messages wait in the actor's
 // mailbox before reading pauses (inbound backpressure; the actor's credit is
-// an atomic counter, and only a paused session is woken for it, so a frame
-// costs no strand hop back). Writing: one write in
-// flight, the queue bounded in bytes; a connection over the bound is cut as a
-// slow consumer (L-20). Closing: queued frames are flushed, then a close frame
-// with the requested code; a peer that does not finish the close handshake is
-// dropped after a grace period.
+// an atomic counter, and only a paused session is woken for it). Bytes read
+// but not yet fed wait in `pending_`. Writing: one write in flight carrying
+// every frame queued meanwhile (a slow reader gets many frames per syscall),
+// the queue bounded in bytes; a connection over the bound is cut as a slow
+// consumer (L-20). Closing: queued frames are flushed, then a close frame;
+// the peer has `close_grace` to answer it before the socket is closed.
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <mutex>
+#include <string_view>
 #include <vector>
 
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/asio/write.hpp>
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
@@ -37,18 +40,28 @@
 #include "actors/metrics.hpp"
 #include "net/context.hpp"
 #include "proto/errors.hpp"
+#include "proto/ws_frame.hpp"
 
 namespace sy::net {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
+namespace ws = proto::ws;
 using tcp = asio::ip::tcp;
+using error_code = boost::system::error_code;
 
 constexpr int max_inflight = 64;
-constexpr std::size_t read_chunk = 64 * 1024;
 constexpr auto close_grace = std::chrono::seconds(2);
+/// Reads in one turn before other connections get the thread.
+constexpr int reads_per_turn = 16;
+/// A write carries queued frames up to about this many bytes.
+constexpr std::size_t write_batch = 1 << 20;
+
+/// Where reads land; only bytes not yet fed are copied out (`pending_`).
+std::array<char, 64 * 1024>& scratch() {
+  static thread_local std::array<char, 64 * 1024> buf;
+  return buf;
+}
 
 class ws_session;
 
@@ -65,10 +78,20 @@ private:
   std::weak_ptr<ws_session> session_;
 };
 
+/// A frame waiting to be written: a data frame of the connection's encoding,
+/// a control frame, or raw bytes (the handshake response).
+struct out_frame {
+  std::shared_ptr<const std::string> bytes;
+  ws::opcode op;
+  bool raw = false;
+};
+
 class ws_session : public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(context& ctx, tcp::socket socket, proto::encoding enc, std::string peer_ip)
-    : ctx_(ctx), ws_(std::move(socket)), enc_(enc), peer_ip_(std::move(peer_ip)), timer_(ws_.get_executor()) {}
+    : ctx_(ctx), socket_(std::move(socket)), enc_(enc),
+      data_op_(proto::is_binary(enc) ? ws::opcode::binary : ws::opcode::text), peer_ip_(std::move(peer_ip)),
+      timer_(socket_.get_executor()), reader_(ctx.net.max_frame_bytes) {}
 
   ~ws_session() {
     if (registry_id_) {
@@ -77,27 +100,29 @@ public:
     }
   }
 
-  void start(std::string raw_request) {
-    raw_ = std::move(raw_request);
-    websocket::stream_base::timeout t{std::chrono::seconds(10), websocket::stream_base::none(), false};
-    ws_.set_option(t);
-    // E-6: our own check in on_read answers op 8 + 1009 once a message passes
-    // the limit; Beast's, at twice the limit, refuses a frame header that
-    // announces far more at once (close 1009 without the optional op 8).
-    auto max = ctx_.net.max_frame_bytes;
-    ws_.read_message_max(max > SIZE_MAX / 2 ? SIZE_MAX : 2 * max);
-    ws_.auto_fragment(false);
-    // A close frame from the peer ends the client at once (L-18), even if
-    // the peer keeps its TCP connection open after the close handshake.
-    ws_.control_callback([this](websocket::frame_type kind, beast::string_view) {
-      if (kind == websocket::frame_type::close) {
-        peer_closed_ = true;
-        end_actor();
-      }
+  void start(std::string accept, std::string early) {
+    error_code ec;
+    socket_.non_blocking(true, ec);
+    std::weak_ptr<ws_session> weak = shared_from_this();
+    ++actors::metrics::connections_open;
+    registry_id_ = ctx_.sessions.add([weak] {
+      if (auto s = weak.lock())
+        asio::post(s->socket_.get_executor(), [s] { s->goodbye(); });
     });
-    ws_.set_option(websocket::stream_base::decorator(
-      [](websocket::response_type& res) { res.set(beast::http::field::server, "singyeong"); }));
-    ws_.async_accept(asio::buffer(raw_), beast::bind_front_handler(&ws_session::on_accept, shared_from_this()));
+    queue_.push_back({std::make_shared<const std::string>(std::move(accept)), ws::opcode::text, true});
+    // L-1: hello goes out with the handshake response, before anything the
+    // client's frames cause (even a close of its own).
+    push(std::make_shared<const std::string>(
+      proto::encode_frame(enc_, proto::hello(ctx_.opts->heartbeat_interval_ms, actors::now_ms()))));
+    flush();
+    auto out = std::make_shared<session_outbox>(weak);
+    actor_ = actors::spawn_client(ctx_.sys, out, actors::connection_info{enc_, peer_ip_, false}, ctx_.router,
+                                  ctx_.opts);
+    SY_LOG(trace, "ws") << "accepted session=" << this;
+    if (ctx_.shutting_down)
+      return goodbye();
+    pending_ = std::move(early);
+    read_more();
   }
 
   /// From any thread: frames wait in `inbox_`; one posted drain moves all of
@@ -110,10 +135,10 @@ public:
         return;
       drain_posted_ = true;
     }
-    asio::post(ws_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
   }
 
-  // -- called on the strand (posted by session_outbox) ------------------------
+  // -- called on the strand -----------------------------------------------------
 
   void drain_inbox() {
     std::vector<std::shared_ptr<const std::string>> batch;
@@ -124,18 +149,7 @@ public:
     }
     for (auto& f : batch)
       push(std::move(f));
-  }
-
-  void push(std::shared_ptr<const std::string> frame) {
-    if (close_requested_)
-      return;
-    queued_bytes_ += frame->size();
-    if (queued_bytes_ > ctx_.net.max_outbound_bytes)
-      return slow_consumer();
-    ++actors::metrics::frames_out;
-    queue_.push_back(std::move(frame));
-    if (!writing_)
-      do_write();
+    flush();
   }
 
   void request_close(std::uint16_t code) {
@@ -143,22 +157,20 @@ public:
       return;
     close_requested_ = true;
     close_code_ = code;
-    if (!writing_)
-      do_close();
+    flush();
   }
 
   /// Posted by ack() when reading was paused for want of credit.
   void credit() {
-    do_read();
-    if (reading_)
-      paused_self_.reset();
+    auto hold = std::move(paused_self_);
+    read_more();
   }
 
   /// Negative (more acks than frames) counts as none.
   std::int64_t inflight() const { return std::max<std::int64_t>(0, static_cast<std::int64_t>(sent_ - acked_.load())); }
 
   void goodbye() {
-    if (close_requested_ || !accepted_)
+    if (close_requested_)
       return;
     push(std::make_shared<const std::string>(
       proto::encode_frame(enc_, proto::goodbye(proto::errors::shutting_down, actors::now_ms()))));
@@ -167,78 +179,126 @@ public:
   }
 
 private:
-  void on_accept(beast::error_code ec) {
-    raw_.clear();
-    raw_.shrink_to_fit();
-    if (ec) {
-      SY_LOG(debug, "ws") << "upgrade failed peer=" << peer_ip_ << " error=" << ec.message();
-      return;
-    }
-    accepted_ = true;
-    SY_LOG(trace, "ws") << "accepted session=" << this;
-    ws_.binary(proto::is_binary(enc_));
-    std::weak_ptr<ws_session> weak = shared_from_this();
-    ++actors::metrics::connections_open;
-    registry_id_ = ctx_.sessions.add([weak] {
-      if (auto s = weak.lock())
-        asio::post(s->ws_.get_executor(), [s] { s->goodbye(); });
-    });
-    auto out = std::make_shared<session_outbox>(weak);
-    // L-1: hello is written before the first read, so it is on the wire before
-    // anything the client's frames cause (even a close of its own).
-    push(std::make_shared<const std::string>(
-      proto::encode_frame(enc_, proto::hello(ctx_.opts->heartbeat_interval_ms, actors::now_ms()))));
-    actor_ = actors::spawn_client(ctx_.sys, out, actors::connection_info{enc_, peer_ip_, false}, ctx_.router,
-                                  ctx_.opts);
-    if (ctx_.shutting_down)
-      return goodbye();
-    do_read();
-  }
-
   // -- reading ------------------------------------------------------------------
 
-  void do_read() {
-    if (reading_ || read_stopped_)
-      return;
-    if (inflight() >= max_inflight) {
-      // Paused: no operation holds us, so hold ourselves until credit comes.
-      // ack() wakes us only once it sees `paused_`; credit that came between
-      // the check and the flag is seen by the second check (both seq_cst).
-      paused_self_ = shared_from_this();
-      paused_.store(true);
-      if (inflight() >= max_inflight)
+  /// Feeds what is pending, then reads what the socket has, until it would
+  /// block or the actor's backlog is full.
+  void read_more() {
+    for (int round = 0; round < reads_per_turn; ++round) {
+      if (read_done_)
         return;
-      paused_.store(false); // a credit() may still come: it reads again, harmlessly
-      paused_self_.reset();
+      if (!pending_.empty()) {
+        std::string_view in(pending_);
+        feed(in);
+        pending_.erase(0, pending_.size() - in.size());
+        if (!pending_.empty())
+          return; // paused: credit() comes back here
+      }
+      if (read_done_ || paused_.load())
+        return;
+      auto& buf = scratch();
+      error_code ec;
+      std::size_t n = socket_.read_some(asio::buffer(buf), ec);
+      if (ec == asio::error::would_block || ec == asio::error::try_again)
+        return wait_readable();
+      if (ec)
+        return on_read_end(ec);
+      std::string_view in(buf.data(), n);
+      feed(in);
+      if (!in.empty()) {
+        pending_.assign(in.data(), in.size());
+        return;
+      }
     }
-    reading_ = true;
-    ws_.async_read_some(buf_, read_chunk, beast::bind_front_handler(&ws_session::on_read, shared_from_this()));
+    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->read_more(); });
   }
 
-  void on_read(beast::error_code ec, std::size_t) {
-    reading_ = false;
-    if (ec) {
-      if (ec != websocket::error::closed && ec != asio::error::operation_aborted)
-        SY_LOG(debug, "ws") << "read ended peer=" << peer_ip_ << " session=" << this << " error=" << ec.message();
-      read_stopped_ = true;
-      peer_closed_ = true;
-      end_actor();
+  void wait_readable() {
+    if (waiting_ || read_done_)
       return;
+    waiting_ = true;
+    socket_.async_wait(tcp::socket::wait_read, [self = shared_from_this()](error_code ec) {
+      self->waiting_ = false;
+      if (ec)
+        return; // cancelled: the socket was closed
+      self->read_more();
+    });
+  }
+
+  /// True (and paused) when the actor has `max_inflight` frames unhandled.
+  bool blocked() {
+    if (!actor_ || inflight() < max_inflight)
+      return false;
+    // Paused: no operation holds us, so hold ourselves until credit comes.
+    // ack() wakes us only once it sees `paused_`; credit that came between
+    // the check and the flag is seen by the second check (both seq_cst).
+    paused_self_ = shared_from_this();
+    paused_.store(true);
+    if (inflight() >= max_inflight)
+      return true;
+    paused_.store(false); // a credit() may still come: it reads again, harmlessly
+    paused_self_.reset();
+    return false;
+  }
+
+  /// Hands whole messages to the actor until `in` is used up or reading
+  /// pauses; `in` keeps what is left.
+  void feed(std::string_view& in) {
+    while (!in.empty() && !read_done_) {
+      if (blocked())
+        return;
+      auto e = reader_.next(in);
+      switch (e.what) {
+        case ws::frame_reader::kind::need_more: break;
+        case ws::frame_reader::kind::message:
+          if (actor_ && !close_requested_) {
+            ++sent_;
+            caf::anon_send(actor_, actors::frame_atom::value, std::move(e.data));
+          }
+          break;
+        case ws::frame_reader::kind::ping:
+          push_control(ws::opcode::pong, std::move(e.data));
+          break;
+        case ws::frame_reader::kind::pong: break;
+        case ws::frame_reader::kind::close: return on_peer_close(e.code);
+        case ws::frame_reader::kind::protocol_error: return protocol_error(e.code);
+        case ws::frame_reader::kind::too_large: return too_large();
+      }
     }
-    if (buf_.size() > ctx_.net.max_frame_bytes)
-      return too_large();
-    if (ws_.is_message_done()) {
-      ++sent_;
-      caf::anon_send(actor_, actors::frame_atom::value, beast::buffers_to_string(buf_.data()));
-      buf_.consume(buf_.size());
+  }
+
+  void on_read_end(const error_code& ec) {
+    if (ec != asio::error::eof && ec != asio::error::operation_aborted)
+      SY_LOG(debug, "ws") << "read ended peer=" << peer_ip_ << " session=" << this << " error=" << ec.message();
+    read_done_ = true;
+    peer_closed_ = true;
+    end_actor();
+    flush(); // finishes once nothing is left to write
+  }
+
+  /// A close frame from the peer ends the client at once (L-18) and is
+  /// answered with its own code (or an empty close), after what is queued.
+  void on_peer_close(std::uint16_t code) {
+    close_received_ = true;
+    read_done_ = true;
+    peer_closed_ = true;
+    end_actor();
+    if (!close_requested_) {
+      close_requested_ = true;
+      close_code_ = code;
     }
-    do_read();
+    flush();
+  }
+
+  /// RFC 6455 broken: close with 1002 (1007 for a bad close reason), no op 8.
+  void protocol_error(std::uint16_t code) {
+    SY_LOG(debug, "ws") << "websocket protocol error peer=" << peer_ip_ << " close=" << code;
+    request_close(code);
+    end_actor();
   }
 
   /// E-6: op 8 `payload too large`, then close 1009.
   void too_large() {
-    read_stopped_ = true;
-    buf_.clear();
     SY_LOG(info, "ws") << "frame over SINGYEONG_MAX_FRAME_BYTES peer=" << peer_ip_;
     push(std::make_shared<const std::string>(
       proto::encode_frame(enc_, proto::fatal(proto::errors::too_large, {}, actors::now_ms()))));
@@ -248,83 +308,124 @@ private:
 
   // -- writing ------------------------------------------------------------------
 
-  void do_write() {
-    writing_ = true;
-    ws_.async_write(asio::buffer(*queue_.front()), beast::bind_front_handler(&ws_session::on_write, shared_from_this()));
+  void push(std::shared_ptr<const std::string> frame) {
+    if (close_requested_)
+      return;
+    queued_bytes_ += frame->size();
+    if (queued_bytes_ > ctx_.net.max_outbound_bytes)
+      return slow_consumer();
+    ++actors::metrics::frames_out;
+    queue_.push_back({std::move(frame), data_op_});
   }
 
-  void on_write(beast::error_code ec, std::size_t) {
-    writing_ = false;
-    if (!queue_.empty()) {
-      queued_bytes_ -= queue_.front()->size();
-      queue_.pop_front();
+  void push_control(ws::opcode op, std::string payload) {
+    if (close_requested_)
+      return;
+    queue_.push_back({std::make_shared<const std::string>(std::move(payload)), op});
+    flush();
+  }
+
+  /// Starts a write of everything queued (when none is in flight); once the
+  /// queue is empty after a close was asked for, the close frame goes.
+  void flush() {
+    if (writing_ || finished_)
+      return;
+    wbuf_.clear();
+    batch_payload_ = 0;
+    std::size_t taken = 0;
+    for (; taken < queue_.size() && (taken == 0 || wbuf_.size() < write_batch); ++taken)
+      append(queue_[taken]);
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+    if (queue_.empty() && close_requested_ && !close_queued_) {
+      close_queued_ = true;
+      auto body = close_code_ ? ws::close_payload(close_code_, close_reason_) : std::string();
+      append({std::make_shared<const std::string>(std::move(body)), ws::opcode::close});
     }
-    if (ec) {
-      queue_.clear();
-      read_stopped_ = true;
-      end_actor();
+    if (wbuf_.empty()) {
+      if (close_queued_ && (close_received_ || read_done_))
+        finish(); // the close handshake is done (or the peer is gone)
+      else if (close_queued_)
+        arm_close_timer();
+      else if (read_done_)
+        finish();
       return;
     }
-    if (!queue_.empty())
-      return do_write();
-    if (close_requested_)
-      do_close();
+    writing_ = true;
+    asio::async_write(socket_, asio::buffer(wbuf_), [self = shared_from_this()](error_code ec, std::size_t) {
+      self->on_write(ec);
+    });
+  }
+
+  void append(const out_frame& f) {
+    if (!f.raw) {
+      std::uint8_t head[ws::max_header];
+      std::size_t n = ws::write_header(head, f.op, f.bytes->size());
+      wbuf_.append(reinterpret_cast<const char*>(head), n);
+      if (f.op == data_op_)
+        batch_payload_ += f.bytes->size();
+    }
+    wbuf_.append(*f.bytes);
+  }
+
+  void on_write(const error_code& ec) {
+    writing_ = false;
+    queued_bytes_ -= std::min(queued_bytes_, batch_payload_);
+    if (wbuf_.capacity() > 4 * write_batch)
+      std::string().swap(wbuf_);
+    if (ec) {
+      queue_.clear();
+      read_done_ = true;
+      peer_closed_ = true;
+      return finish();
+    }
+    flush();
   }
 
   /// L-20: drop what is queued and cut the connection with 1008.
   void slow_consumer() {
     ++actors::metrics::slow_consumers;
     SY_LOG(warn, "ws") << "slow consumer disconnected peer=" << peer_ip_ << " queued_bytes=" << queued_bytes_;
-    if (writing_) {
-      // The frame being written stays (its buffer is in use); the rest goes.
-      auto front = std::move(queue_.front());
-      queue_.clear();
-      queue_.push_back(std::move(front));
-      queued_bytes_ = queue_.front()->size();
-    } else {
-      queue_.clear();
-      queued_bytes_ = 0;
-    }
+    queue_.clear(); // what is being written stays (its buffer is in use)
+    queued_bytes_ = 0;
     close_requested_ = true;
     close_code_ = 1008;
     close_reason_ = "slow consumer";
     arm_close_timer();
-    if (!writing_)
-      do_close();
     end_actor();
+    flush();
   }
 
   // -- closing ------------------------------------------------------------------
 
-  void do_close() {
-    if (close_started_)
-      return;
-    close_started_ = true;
-    arm_close_timer();
-    websocket::close_reason reason(static_cast<websocket::close_code>(close_code_), close_reason_);
-    ws_.async_close(reason, beast::bind_front_handler(&ws_session::on_close, shared_from_this()));
-  }
-
+  /// A peer that does not answer our close (or never reads) is cut after
+  /// the grace period.
   void arm_close_timer() {
     if (timer_armed_)
       return;
     timer_armed_ = true;
     timer_.expires_after(close_grace);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    timer_.async_wait([self = shared_from_this()](error_code ec) {
       if (!ec)
-        beast::get_lowest_layer(self->ws_).close();
+        self->finish();
     });
   }
 
-  void on_close(beast::error_code) {
+  void finish() {
+    if (finished_)
+      return;
+    finished_ = true;
+    read_done_ = true;
     timer_.cancel();
-    beast::get_lowest_layer(ws_).close();
+    error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
     end_actor();
   }
 
   /// The connection is over for the actor: it quits and the router cleans up.
   void end_actor() {
     paused_self_.reset();
+    paused_.store(false);
     if (actor_) {
       caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
       actor_ = nullptr;
@@ -332,12 +433,13 @@ private:
   }
 
   context& ctx_;
-  websocket::stream<beast::tcp_stream> ws_;
+  tcp::socket socket_;
   proto::encoding enc_;
+  ws::opcode data_op_;
   std::string peer_ip_;
   asio::steady_timer timer_;
-  std::string raw_;
-  beast::flat_buffer buf_;
+  ws::frame_reader reader_;
+  std::string pending_;
   caf::actor actor_;
   std::shared_ptr<ws_session> paused_self_;
   std::atomic<bool> peer_closed_{false};
@@ -345,19 +447,23 @@ private:
   std::vector<std::shared_ptr<const std::string>> inbox_;
   bool drain_posted_ = false;
   std::uint64_t registry_id_ = 0;
-  std::deque<std::shared_ptr<const std::string>> queue_;
+  std::vector<out_frame> queue_;
+  std::string wbuf_;
+  /// Data bytes queued or being written (the slow-consumer bound).
   std::size_t queued_bytes_ = 0;
+  std::size_t batch_payload_ = 0;
   /// Frames handed to the actor (strand only) and frames it has handled
   /// (any thread): their difference is the inbound backlog.
   std::uint64_t sent_ = 0;
   std::atomic<std::uint64_t> acked_{0};
   std::atomic<bool> paused_{false};
-  bool accepted_ = false;
-  bool reading_ = false;
-  bool read_stopped_ = false;
+  bool waiting_ = false;
+  bool read_done_ = false;
   bool writing_ = false;
   bool close_requested_ = false;
-  bool close_started_ = false;
+  bool close_queued_ = false;
+  bool close_received_ = false;
+  bool finished_ = false;
   bool timer_armed_ = false;
   std::uint16_t close_code_ = 1000;
   std::string close_reason_;
@@ -372,7 +478,7 @@ void session_outbox::send(std::shared_ptr<const std::string> frame) {
 
 void session_outbox::close(std::uint16_t code, std::string) {
   if (auto s = session_.lock())
-    asio::post(s->ws_.get_executor(), [s, code] { s->request_close(code); });
+    asio::post(s->socket_.get_executor(), [s, code] { s->request_close(code); });
 }
 
 bool session_outbox::closed() const {
@@ -384,23 +490,24 @@ void session_outbox::ack() {
   if (auto s = session_.lock()) {
     s->acked_.fetch_add(1);
     if (s->paused_.exchange(false))
-      asio::post(s->ws_.get_executor(), [s] { s->credit(); });
+      asio::post(s->socket_.get_executor(), [s] { s->credit(); });
   }
 }
 
 } // namespace
 
-void start_ws_session(context& ctx, int fd, bool v6, std::string raw_request, proto::encoding enc,
+void start_ws_session(context& ctx, int fd, bool v6, std::string accept, std::string early, proto::encoding enc,
                       std::string peer_ip) {
   tcp::socket socket(asio::make_strand(ctx.ioc));
-  beast::error_code ec;
+  error_code ec;
   socket.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
   if (ec) {
     SY_LOG(warn, "ws") << "cannot take over socket: " << ec.message();
     ::close(fd);
     return;
   }
-  std::make_shared<ws_session>(ctx, std::move(socket), enc, std::move(peer_ip))->start(std::move(raw_request));
+  std::make_shared<ws_session>(ctx, std::move(socket), enc, std::move(peer_ip))
+    ->start(std::move(accept), std::move(early));
 }
 
 } // namespace sy::net
