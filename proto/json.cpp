@@ -1,5 +1,9 @@
 #include "proto/json.hpp"
 
+#include "proto/utf8.hpp"
+
+#include <cstring>
+#include <iterator>
 #include <vector>
 
 #include <rapidjson/error/en.h>
@@ -13,51 +17,38 @@ namespace {
 using query::value;
 
 // SAX handler building a value tree directly (no DOM), with a depth limit.
+// Finished values wait on one flat stack; a closing container takes its n
+// children from its top in one move, so every array and object is
+// allocated once, at its final size. The stacks are per thread and keep
+// their capacity from one frame to the next.
 struct builder {
-  std::vector<value> stack;          // open containers
-  std::vector<std::string> keys;     // pending key per open object
-  value root;
-  bool have_root = false;
+  std::vector<value>& vals;        // finished values not yet in a container
+  std::vector<std::string>& keys;  // the key of each pending object member
+  int depth = 0;
   bool too_deep = false;
   bool bad_escape = false;
 
   // RapidJSON validates the raw bytes but decodes an escaped lone low
   // surrogate (\udc00) into UTF-8 bytes ED B0..BF, which are not UTF-8.
   bool has_surrogate(const char* s, rapidjson::SizeType n) {
-    for (rapidjson::SizeType i = 0; i + 1 < n; ++i)
-      if (static_cast<unsigned char>(s[i]) == 0xED && static_cast<unsigned char>(s[i + 1]) >= 0xA0)
+    const char* end = s + n;
+    for (const char* p = s; (p = static_cast<const char*>(std::memchr(p, 0xED, static_cast<std::size_t>(end - p))));
+         ++p)
+      if (p + 1 < end && static_cast<unsigned char>(p[1]) >= 0xA0)
         return bad_escape = true;
     return false;
   }
 
   bool put(value v) {
-    if (stack.empty()) {
-      root = std::move(v);
-      have_root = true;
-      return true;
-    }
-    auto& top = stack.back();
-    if (top.is_array())
-      top.as_array().push_back(std::move(v));
-    else {
-      top.as_object().push_back(query::member{std::move(keys.back()), std::move(v)});
-    }
+    vals.push_back(std::move(v));
     return true;
   }
-  bool open(value v) {
-    if (static_cast<int>(stack.size()) >= max_depth) {
+  bool open() {
+    if (++depth > max_depth) {
       too_deep = true;
       return false;
     }
-    stack.push_back(std::move(v));
     return true;
-  }
-  bool close() {
-    value v = std::move(stack.back());
-    stack.pop_back();
-    if (v.is_object())
-      keys.pop_back();
-    return put(std::move(v));
   }
 
   bool Null() { return put(value{}); }
@@ -78,21 +69,33 @@ struct builder {
       return false;
     return put(value{std::string(s, n)});
   }
-  bool StartObject() {
-    if (!open(value{query::object{}}))
-      return false;
-    keys.emplace_back();
-    return true;
-  }
+  bool StartObject() { return open(); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (has_surrogate(s, n))
       return false;
-    keys.back().assign(s, n);
+    keys.emplace_back(s, n);
     return true;
   }
-  bool EndObject(rapidjson::SizeType) { return close(); }
-  bool StartArray() { return open(value{query::array{}}); }
-  bool EndArray(rapidjson::SizeType) { return close(); }
+  bool EndObject(rapidjson::SizeType n) {
+    --depth;
+    query::object o;
+    o.reserve(n);
+    auto k = keys.end() - n;
+    auto v = vals.end() - n;
+    for (rapidjson::SizeType i = 0; i < n; ++i)
+      o.push_back(query::member{std::move(k[i]), std::move(v[i])});
+    keys.erase(k, keys.end());
+    vals.erase(v, vals.end());
+    return put(value{std::move(o)});
+  }
+  bool StartArray() { return open(); }
+  bool EndArray(rapidjson::SizeType n) {
+    --depth;
+    auto v = vals.end() - n;
+    query::array a(std::make_move_iterator(v), std::make_move_iterator(vals.end()));
+    vals.erase(v, vals.end());
+    return put(value{std::move(a)});
+  }
 };
 
 // A string stream over a string_view (RapidJSON's StringStream needs NUL).
@@ -145,11 +148,33 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
     error = "invalid JSON: NUL byte at offset " + std::to_string(text.find('\0'));
     return false;
   }
-  builder b;
+  // UTF-8 is checked over the whole text at once (outside strings only
+  // ASCII is valid JSON anyway), much faster than RapidJSON's per-character
+  // validation inside strings.
+  if (auto bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+    error = std::string("invalid JSON: ") + rapidjson::GetParseError_En(rapidjson::kParseErrorStringInvalidEncoding)
+            + " at offset " + std::to_string(bad);
+    return false;
+  }
+  static thread_local std::vector<value> vals;
+  static thread_local std::vector<std::string> keys;
+  vals.clear();
+  keys.clear();
+  // Leaves the stacks empty, and small again after a huge document.
+  struct reset {
+    ~reset() {
+      vals.clear();
+      keys.clear();
+      if (vals.capacity() > 4096)
+        std::vector<value>().swap(vals);
+      if (keys.capacity() > 4096)
+        std::vector<std::string>().swap(keys);
+    }
+  } reset_after;
+  builder b{vals, keys};
   view_stream s{text.data(), text.data() + text.size(), text.data()};
   rapidjson::Reader reader;
-  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag
-                             | rapidjson::kParseStopWhenDoneFlag;
+  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
   auto res = reader.Parse<flags>(s, b);
   if (b.too_deep) {
     error = "invalid JSON: nesting deeper than " + std::to_string(max_depth) + " levels";
@@ -171,7 +196,7 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
     error = "invalid JSON: unexpected data after the document at offset " + std::to_string(s.Tell());
     return false;
   }
-  out = std::move(b.root);
+  out = std::move(vals.back());
   return true;
 }
 

@@ -3,17 +3,29 @@
 // (msgpack, ETF): E-9 wants every decoded string to be valid UTF-8.
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 
 namespace sy::proto {
 
-/// Whether `s` is well-formed UTF-8 (RFC 3629: no overlong forms, no
-/// surrogates, nothing past U+10FFFF).
-inline bool valid_utf8(std::string_view s) {
+/// The offset of the first byte that breaks UTF-8 (RFC 3629: no overlong
+/// forms, no surrogates, nothing past U+10FFFF), or npos if `s` is valid.
+inline std::size_t invalid_utf8_at(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   std::size_t n = s.size(), i = 0;
   while (i < n) {
+    // ASCII runs, eight bytes at a time.
+    while (i + 8 <= n) {
+      std::uint64_t w;
+      std::memcpy(&w, p + i, 8);
+      if (w & 0x8080808080808080ull)
+        break;
+      i += 8;
+    }
+    if (i >= n)
+      break;
     unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
@@ -36,17 +48,20 @@ inline bool valid_utf8(std::string_view s) {
       else if (c == 0xF4)
         hi = 0x8F; // past U+10FFFF
     } else {
-      return false;
+      return i;
     }
     if (n - i < len || p[i + 1] < lo || p[i + 1] > hi)
-      return false;
+      return i;
     for (std::size_t k = 2; k < len; ++k)
       if ((p[i + k] & 0xC0) != 0x80)
-        return false;
+        return i;
     i += len;
   }
-  return true;
+  return std::string_view::npos;
 }
+
+/// Whether `s` is well-formed UTF-8.
+inline bool valid_utf8(std::string_view s) { return invalid_utf8_at(s) == std::string_view::npos; }
 
 /// Converts Latin-1 bytes to UTF-8 (every byte is one code point).
 inline std::string latin1_to_utf8(std::string_view s) {

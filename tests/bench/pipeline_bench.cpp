@@ -1,0 +1,103 @@
+// Micro-benchmark of the routing core without network or actors: what a
+// node does on its CPU for one targeted SEND (peerbench W1's frame), stage
+// by stage, in ns per message:
+//
+//   decode   the websocket message's JSON into a frame (proto::decode_frame)
+//   query    parse_send + parse_query of d.target
+//   pick     member_index::find among the application's members
+//   encode   the delivery frame for a JSON receiver (proto::encode_delivery)
+//
+// Regressions in any stage show here first; the end-to-end figures come
+// from peerbench.
+//
+//   pipeline_bench [members] [min_ms_per_stage]     (defaults 1000, 300)
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "proto/dispatch.hpp"
+#include "proto/frame.hpp"
+#include "query/index.hpp"
+#include "query/parse.hpp"
+
+using namespace sy;
+
+namespace {
+
+std::string numbered(const char* prefix, std::size_t n) { return std::string(prefix).append(std::to_string(n)); }
+
+/// A SEND as peerbench W1 writes it: one receiver by id, a 100-byte payload.
+std::string send_frame(std::size_t to, std::size_t seq) {
+  std::string payload(100, 'x');
+  return R"({"op":4,"t":"SEND","d":{"target":{"application":"bench","ops":[{"path":"/id","op":"$eq","to":{"value":")" +
+         numbered("r-", to) + R"("}}]},"nonce":")" + numbered("n", seq) + R"(","payload":")" + payload + R"("}})";
+}
+
+/// Runs `step(i)` for i = 0, 1, ... for at least `min_ms`; ns per call.
+double measure(double min_ms, const std::function<void(std::size_t)>& step) {
+  using clock = std::chrono::steady_clock;
+  std::size_t i = 0;
+  auto start = clock::now();
+  double elapsed = 0;
+  do {
+    for (std::size_t k = 0; k < 256; ++k, ++i)
+      step(i);
+    elapsed = std::chrono::duration<double, std::milli>(clock::now() - start).count();
+  } while (elapsed < min_ms);
+  return elapsed * 1e6 / static_cast<double>(i);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::size_t members = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1000;
+  double min_ms = argc > 2 ? std::atof(argv[2]) : 300.0;
+
+  query::member_index ix;
+  for (std::size_t i = 0; i < members; ++i) {
+    query::metadata m;
+    m["id"] = query::entry{query::mtype::string, query::value{numbered("r-", i)}};
+    ix.upsert(numbered("client-", i), std::move(m));
+  }
+  std::vector<std::string> frames;
+  for (std::size_t i = 0; i < 1024; ++i)
+    frames.push_back(send_frame((i * 7919) % members, i));
+
+  std::size_t sink = 0;
+  std::vector<proto::client_frame> decoded(frames.size());
+  double decode_ns = measure(min_ms, [&](std::size_t i) {
+    proto::client_frame f;
+    auto r = proto::decode_frame(proto::encoding::json, frames[i % frames.size()], f);
+    sink += r.ok;
+    if (i < decoded.size())
+      decoded[i] = std::move(f);
+  });
+  std::vector<query::query> queries(decoded.size());
+  double query_ns = measure(min_ms, [&](std::size_t i) {
+    auto& f = decoded[i % decoded.size()];
+    auto body = proto::parse_send(f.d());
+    auto q = query::parse_query(*body->target);
+    sink += q.ok();
+    if (i < queries.size())
+      queries[i] = std::move(*q.parsed);
+  });
+  double pick_ns = measure(min_ms, [&](std::size_t i) { sink += ix.find(queries[i % queries.size()]).size(); });
+  double encode_ns = measure(min_ms, [&](std::size_t i) {
+    auto& f = decoded[i % decoded.size()];
+    auto body = proto::parse_send(f.d());
+    sink += proto::encode_delivery(proto::encoding::json, "SEND", *body->nonce, *body->payload, 1700000000000).size();
+  });
+
+  std::printf("routing core, one targeted SEND among %zu members, ns/message (>= %.0f ms per stage)\n\n", members,
+              min_ms);
+  std::printf("%10s %10s %10s %10s %10s %14s\n", "decode", "query", "pick", "encode", "total", "msgs/s/core");
+  double total = decode_ns + query_ns + pick_ns + encode_ns;
+  std::printf("%10.0f %10.0f %10.0f %10.0f %10.0f %14.0f\n", decode_ns, query_ns, pick_ns, encode_ns, total,
+              1e9 / total);
+  std::printf("\n(sink %zu)\n", sink);
+  return 0;
+}
