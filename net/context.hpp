@@ -15,6 +15,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/options.hpp"
+#include "net/wake_list.hpp"
 #include "proto/frame.hpp"
 
 namespace boost::asio {
@@ -58,7 +59,7 @@ private:
 struct context {
   context(boost::asio::io_context& i, caf::actor_system& s, caf::actor r, std::shared_ptr<const actors::options> o,
           settings n)
-    : ioc(i), sys(s), router(std::move(r)), opts(std::move(o)), net(std::move(n)) {}
+    : ioc(i), sys(s), router(std::move(r)), opts(std::move(o)), net(std::move(n)), wakes(i) {}
   boost::asio::io_context& ioc;
   caf::actor_system& sys;
   caf::actor router;
@@ -66,6 +67,8 @@ struct context {
   settings net;
   std::atomic<bool> shutting_down{false};
   session_registry sessions;
+  /// Websocket sessions with frames to write (delivered from actor threads).
+  wake_list wakes;
 };
 
 /// Starts accepting on the configured address; false (with `error` set) if

@@ -9,7 +9,8 @@
 // the socket is readable, then reads until it would block; an idle connection
 // holds no read buffer. At most `max_inflight` messages wait in the actor's
 // mailbox before reading pauses (inbound backpressure; the actor's credit is
-// an atomic counter, and only a paused session is woken for it). Bytes read
+// an atomic counter, and a paused session is woken for it only once half the
+// backlog is handled). Bytes read
 // but not yet fed wait in `pending_`. Writing: one write in flight carrying
 // every frame queued meanwhile (a slow reader gets many frames per syscall),
 // the queue bounded in bytes; a connection over the bound is cut as a slow
@@ -21,12 +22,14 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <vector>
 
 #include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -51,6 +54,9 @@ using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
 constexpr int max_inflight = 64;
+/// A paused session reads again once the backlog is down to this (one
+/// wake-up per half window, not per handled frame).
+constexpr int resume_at = max_inflight / 2;
 constexpr auto close_grace = std::chrono::seconds(2);
 /// Reads in one turn before other connections get the thread.
 constexpr int reads_per_turn = 16;
@@ -86,7 +92,7 @@ struct out_frame {
   bool raw = false;
 };
 
-class ws_session : public std::enable_shared_from_this<ws_session> {
+class ws_session : public wakeable, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(context& ctx, tcp::socket socket, proto::encoding enc, std::string peer_ip)
     : ctx_(ctx), socket_(std::move(socket)), enc_(enc),
@@ -125,30 +131,58 @@ public:
     read_more();
   }
 
-  /// From any thread: frames wait in `inbox_`; one posted drain moves all of
-  /// them onto the write queue (one strand hop per burst, not per frame).
+  /// From any thread: frames wait in `inbox_`; the node's wake list then
+  /// moves all of them onto the write queue (one wake-up per burst, shared
+  /// by every session that got frames meanwhile).
   void enqueue(std::shared_ptr<const std::string> frame) {
     {
       std::lock_guard<std::mutex> guard(inbox_mutex_);
       inbox_.push_back(std::move(frame));
-      if (drain_posted_)
+      if (wake_pending_)
         return;
-      drain_posted_ = true;
+      wake_pending_ = true;
     }
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
+    ctx_.wakes.add(shared_from_this());
+  }
+
+  /// From any thread: close once the frames enqueued so far are written
+  /// (through the inbox, so the close cannot overtake them).
+  void enqueue_close(std::uint16_t code) {
+    {
+      std::lock_guard<std::mutex> guard(inbox_mutex_);
+      if (!close_at_) {
+        close_at_ = inbox_.size();
+        inbox_close_code_ = code;
+      }
+      if (wake_pending_)
+        return;
+      wake_pending_ = true;
+    }
+    ctx_.wakes.add(shared_from_this());
+  }
+
+  /// From the wake list, on an I/O thread: into the strand.
+  void wake() override {
+    asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
   }
 
   // -- called on the strand -----------------------------------------------------
 
   void drain_inbox() {
-    std::vector<std::shared_ptr<const std::string>> batch;
+    std::optional<std::size_t> close_at;
+    std::uint16_t code = 1000;
     {
       std::lock_guard<std::mutex> guard(inbox_mutex_);
-      batch.swap(inbox_);
-      drain_posted_ = false;
+      draining_.swap(inbox_);
+      wake_pending_ = false;
+      std::swap(close_at, close_at_);
+      code = inbox_close_code_;
     }
-    for (auto& f : batch)
-      push(std::move(f));
+    for (std::size_t i = 0; i < draining_.size() && (!close_at || i < *close_at); ++i)
+      push(std::move(draining_[i]));
+    draining_.clear();
+    if (close_at)
+      request_close(code);
     flush();
   }
 
@@ -167,7 +201,9 @@ public:
   }
 
   /// Negative (more acks than frames) counts as none.
-  std::int64_t inflight() const { return std::max<std::int64_t>(0, static_cast<std::int64_t>(sent_ - acked_.load())); }
+  std::int64_t inflight() const {
+    return std::max<std::int64_t>(0, static_cast<std::int64_t>(sent_.load() - acked_.load()));
+  }
 
   void goodbye() {
     if (close_requested_)
@@ -230,13 +266,14 @@ private:
     if (!actor_ || inflight() < max_inflight)
       return false;
     // Paused: no operation holds us, so hold ourselves until credit comes.
-    // ack() wakes us only once it sees `paused_`; credit that came between
-    // the check and the flag is seen by the second check (both seq_cst).
+    // ack() wakes us once it sees `paused_` and the backlog at `resume_at`;
+    // acks that came before the flag are seen by the second check (seq_cst).
     paused_self_ = shared_from_this();
     paused_.store(true);
-    if (inflight() >= max_inflight)
+    if (inflight() > resume_at)
       return true;
-    paused_.store(false); // a credit() may still come: it reads again, harmlessly
+    if (!paused_.exchange(false))
+      return true; // an ack() took the flag: its credit() comes and reads
     paused_self_.reset();
     return false;
   }
@@ -252,7 +289,7 @@ private:
         case ws::frame_reader::kind::need_more: break;
         case ws::frame_reader::kind::message:
           if (actor_ && !close_requested_) {
-            ++sent_;
+            sent_.fetch_add(1);
             caf::anon_send(actor_, actors::frame_atom::value, std::move(e.data));
           }
           break;
@@ -445,16 +482,20 @@ private:
   std::atomic<bool> peer_closed_{false};
   std::mutex inbox_mutex_;
   std::vector<std::shared_ptr<const std::string>> inbox_;
-  bool drain_posted_ = false;
+  std::vector<std::shared_ptr<const std::string>> draining_;
+  /// A close asked for by the actor: after this many inbox frames.
+  std::optional<std::size_t> close_at_;
+  std::uint16_t inbox_close_code_ = 1000;
+  bool wake_pending_ = false;
   std::uint64_t registry_id_ = 0;
   std::vector<out_frame> queue_;
   std::string wbuf_;
   /// Data bytes queued or being written (the slow-consumer bound).
   std::size_t queued_bytes_ = 0;
   std::size_t batch_payload_ = 0;
-  /// Frames handed to the actor (strand only) and frames it has handled
-  /// (any thread): their difference is the inbound backlog.
-  std::uint64_t sent_ = 0;
+  /// Frames handed to the actor (written on the strand) and frames it has
+  /// handled (any thread): their difference is the inbound backlog.
+  std::atomic<std::uint64_t> sent_{0};
   std::atomic<std::uint64_t> acked_{0};
   std::atomic<bool> paused_{false};
   bool waiting_ = false;
@@ -478,7 +519,7 @@ void session_outbox::send(std::shared_ptr<const std::string> frame) {
 
 void session_outbox::close(std::uint16_t code, std::string) {
   if (auto s = session_.lock())
-    asio::post(s->socket_.get_executor(), [s, code] { s->request_close(code); });
+    s->enqueue_close(code);
 }
 
 bool session_outbox::closed() const {
@@ -488,8 +529,9 @@ bool session_outbox::closed() const {
 
 void session_outbox::ack() {
   if (auto s = session_.lock()) {
-    s->acked_.fetch_add(1);
-    if (s->paused_.exchange(false))
+    auto acked = s->acked_.fetch_add(1) + 1;
+    if (s->paused_.load() && static_cast<std::int64_t>(s->sent_.load() - acked) <= resume_at &&
+        s->paused_.exchange(false))
       asio::post(s->socket_.get_executor(), [s] { s->credit(); });
   }
 }
