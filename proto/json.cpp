@@ -6,6 +6,12 @@
 #include <iterator>
 #include <vector>
 
+// RapidJSON's SSE2 paths (whitespace, unescaped string runs) are used for
+// in-situ parsing; every x86-64 has SSE2. They read whole aligned 16-byte
+// blocks, so the buffer parsed in place is padded (see parse_json).
+#if defined(__SSE2__)
+#define RAPIDJSON_SSE2
+#endif
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
@@ -27,10 +33,14 @@ struct builder {
   int depth = 0;
   bool too_deep = false;
   bool bad_escape = false;
+  /// Whether the text has a \u escape at all (else no string needs the check).
+  bool escapes = true;
 
   // RapidJSON validates the raw bytes but decodes an escaped lone low
   // surrogate (\udc00) into UTF-8 bytes ED B0..BF, which are not UTF-8.
   bool has_surrogate(const char* s, rapidjson::SizeType n) {
+    if (!escapes)
+      return false;
     const char* end = s + n;
     for (const char* p = s; (p = static_cast<const char*>(std::memchr(p, 0xED, static_cast<std::size_t>(end - p))));
          ++p)
@@ -98,21 +108,6 @@ struct builder {
   }
 };
 
-// A string stream over a string_view (RapidJSON's StringStream needs NUL).
-struct view_stream {
-  using Ch = char;
-  const char* cur;
-  const char* end;
-  const char* begin;
-  Ch Peek() const { return cur < end ? *cur : '\0'; }
-  Ch Take() { return cur < end ? *cur++ : '\0'; }
-  std::size_t Tell() const { return static_cast<std::size_t>(cur - begin); }
-  Ch* PutBegin() { return nullptr; }
-  void Put(Ch) {}
-  void Flush() {}
-  std::size_t PutEnd(Ch*) { return 0; }
-};
-
 template <class Writer>
 void write(Writer& w, const value& v) {
   switch (v.type()) {
@@ -172,9 +167,21 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
     }
   } reset_after;
   builder b{vals, keys};
-  view_stream s{text.data(), text.data() + text.size(), text.data()};
+  b.escapes = text.find("\\u") != std::string_view::npos;
+  // Parsed in place in a per-thread copy (the fast path of RapidJSON's
+  // reader); the NUL check above makes the terminator the end of the text.
+  static thread_local std::string buf;
+  constexpr std::size_t pad = 32;
+  if (buf.capacity() < text.size() + pad || buf.capacity() > 4 * (text.size() + pad) + (1 << 16)) {
+    std::string fresh;
+    fresh.reserve(text.size() + pad);
+    buf.swap(fresh);
+  }
+  buf.assign(text);
+  rapidjson::InsituStringStream s(buf.data());
   rapidjson::Reader reader;
-  constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
+  constexpr unsigned flags =
+    rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
   auto res = reader.Parse<flags>(s, b);
   if (b.too_deep) {
     error = "invalid JSON: nesting deeper than " + std::to_string(max_depth) + " levels";
@@ -189,11 +196,12 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
             + std::to_string(res.Offset());
     return false;
   }
-  // Only whitespace may follow the document.
-  while (s.cur < s.end && (*s.cur == ' ' || *s.cur == '\n' || *s.cur == '\r' || *s.cur == '\t'))
-    ++s.cur;
-  if (s.cur != s.end) {
-    error = "invalid JSON: unexpected data after the document at offset " + std::to_string(s.Tell());
+  // Only whitespace may follow the document (the rest of the copy is intact).
+  std::size_t at = s.Tell();
+  while (at < text.size() && (text[at] == ' ' || text[at] == '\n' || text[at] == '\r' || text[at] == '\t'))
+    ++at;
+  if (at != text.size()) {
+    error = "invalid JSON: unexpected data after the document at offset " + std::to_string(at);
     return false;
   }
   out = std::move(vals.back());
