@@ -5,8 +5,8 @@
 // across every connection, instead of one per delivery. No Asio headers.
 
 #include <memory>
-#include <mutex>
-#include <vector>
+
+#include "net/handoff.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -25,18 +25,15 @@ public:
 class wake_list {
 public:
   explicit wake_list(boost::asio::io_context& ioc) : ioc_(ioc) {}
-  /// From any thread: `s` is woken soon, once however often it is added
-  /// before that.
+  /// From any thread: `s` is woken soon. The caller adds a session only
+  /// once until it is woken (the session's own inbox says when).
   void add(std::shared_ptr<wakeable> s);
 
 private:
   void run();
 
   boost::asio::io_context& ioc_;
-  std::mutex mutex_;
-  std::vector<std::shared_ptr<wakeable>> ready_;
-  std::vector<std::shared_ptr<wakeable>> running_;
-  bool posted_ = false;
+  handoff<std::shared_ptr<wakeable>> ready_;
 };
 
 } // namespace sy::net

@@ -2,7 +2,7 @@
 //
 //   socket --non-blocking read into a per-thread scratch--> frame_reader
 //          --(frame, bytes)--> client actor
-//   client actor --outbox::send--> inbox (mutex) --one post per burst--> queue
+//   client actor --outbox::send--> inbox (lock-free) --wake list, one post per burst--> queue
 //   queue --every queued frame in one buffer--> one async_write at a time
 //
 // Everything runs on the session's strand. Reading: the session waits until
@@ -21,8 +21,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <mutex>
-#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -42,6 +40,7 @@
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "net/context.hpp"
+#include "net/handoff.hpp"
 #include "proto/errors.hpp"
 #include "proto/ws_frame.hpp"
 
@@ -70,6 +69,12 @@ std::array<char, 64 * 1024>& scratch() {
 }
 
 class ws_session;
+
+/// What the actors hand to a session: a frame, or (frame empty) a close.
+struct inbox_item {
+  std::shared_ptr<const std::string> frame;
+  std::uint16_t close_code;
+};
 
 /// The actors' view of this session; holds it weakly so a gone socket is a no-op.
 class session_outbox : public actors::outbox {
@@ -135,30 +140,15 @@ public:
   /// moves all of them onto the write queue (one wake-up per burst, shared
   /// by every session that got frames meanwhile).
   void enqueue(std::shared_ptr<const std::string> frame) {
-    {
-      std::lock_guard<std::mutex> guard(inbox_mutex_);
-      inbox_.push_back(std::move(frame));
-      if (wake_pending_)
-        return;
-      wake_pending_ = true;
-    }
-    ctx_.wakes.add(shared_from_this());
+    if (inbox_.push({std::move(frame), 0}))
+      ctx_.wakes.add(shared_from_this());
   }
 
   /// From any thread: close once the frames enqueued so far are written
   /// (through the inbox, so the close cannot overtake them).
   void enqueue_close(std::uint16_t code) {
-    {
-      std::lock_guard<std::mutex> guard(inbox_mutex_);
-      if (!close_at_) {
-        close_at_ = inbox_.size();
-        inbox_close_code_ = code;
-      }
-      if (wake_pending_)
-        return;
-      wake_pending_ = true;
-    }
-    ctx_.wakes.add(shared_from_this());
+    if (inbox_.push({nullptr, code}))
+      ctx_.wakes.add(shared_from_this());
   }
 
   /// From the wake list, on an I/O thread: into the strand.
@@ -169,20 +159,12 @@ public:
   // -- called on the strand -----------------------------------------------------
 
   void drain_inbox() {
-    std::optional<std::size_t> close_at;
-    std::uint16_t code = 1000;
-    {
-      std::lock_guard<std::mutex> guard(inbox_mutex_);
-      draining_.swap(inbox_);
-      wake_pending_ = false;
-      std::swap(close_at, close_at_);
-      code = inbox_close_code_;
-    }
-    for (std::size_t i = 0; i < draining_.size() && (!close_at || i < *close_at); ++i)
-      push(std::move(draining_[i]));
-    draining_.clear();
-    if (close_at)
-      request_close(code);
+    inbox_.take_all([this](inbox_item&& it) {
+      if (it.frame)
+        push(std::move(it.frame));
+      else
+        request_close(it.close_code);
+    });
     flush();
   }
 
@@ -480,13 +462,7 @@ private:
   caf::actor actor_;
   std::shared_ptr<ws_session> paused_self_;
   std::atomic<bool> peer_closed_{false};
-  std::mutex inbox_mutex_;
-  std::vector<std::shared_ptr<const std::string>> inbox_;
-  std::vector<std::shared_ptr<const std::string>> draining_;
-  /// A close asked for by the actor: after this many inbox frames.
-  std::optional<std::size_t> close_at_;
-  std::uint16_t inbox_close_code_ = 1000;
-  bool wake_pending_ = false;
+  handoff<inbox_item> inbox_;
   std::uint64_t registry_id_ = 0;
   std::vector<out_frame> queue_;
   std::string wbuf_;
