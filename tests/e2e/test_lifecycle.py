@@ -47,6 +47,43 @@ class HelloAndEncoding(GatewayCase):
         self.assertEqual(cm.exception.status, 403)
         self.assertNotIn("sec-websocket-accept", cm.exception.headers)
 
+    def test_E1_an_upgrade_for_another_websocket_version_is_refused_with_426_naming_13(self):
+        for version in ("8", "12", "14", ""):
+            with self.subTest(version=version):
+                with self.assertRaises(wsclient.HandshakeError) as cm:
+                    self.node.ws(headers={"Sec-WebSocket-Version": version})
+                self.assertEqual(cm.exception.status, 426)
+                self.assertEqual(cm.exception.headers.get("sec-websocket-version"), "13")
+                self.assertNotIn("sec-websocket-accept", cm.exception.headers)
+
+    def test_E1_an_upgrade_without_a_valid_key_is_refused_with_400(self):
+        # RFC 6455 4.1: the key is the base64 of 16 bytes (24 characters)
+        for key in ("", "short", "!" * 22 + "==", "A" * 24, "AAAAAAAAAAAAAAAAAAAAAA=="[:-1]):
+            with self.subTest(key=key):
+                with self.assertRaises(wsclient.HandshakeError) as cm:
+                    self.node.ws(headers={"Sec-WebSocket-Key": key})
+                self.assertEqual(cm.exception.status, 400)
+                self.assertNotIn("sec-websocket-accept", cm.exception.headers)
+        # the server keeps serving well-formed upgrades
+        self.identify(ws=self.connect())
+
+    def test_E1_frames_sent_in_the_same_write_as_the_upgrade_request_are_processed(self):
+        cid = uid()
+        ws = self.node.ws(connect=False)
+        self._clients.append(ws)
+        sock = node.socket.create_connection((node.HOST, self.node.port), timeout=5.0)
+        key = "dGhlIHNhbXBsZSBub25jZQ=="
+        req = ("GET /gateway/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n" % key).encode()
+        ident = dumps({"op": 1, "d": {"client_id": cid, "application_id": "app"}})
+        sock.sendall(req + wsclient.build_frame(wsclient.OP_TEXT, ident))
+        status, headers, rest = wsclient._read_http_head(sock, time.monotonic() + 5.0)
+        self.assertEqual(status, 101)
+        self.assertEqual(headers.get("sec-websocket-accept"), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")  # RFC 6455 1.3
+        ws.sock, ws.buf = sock, rest
+        self.assertEqual(ws.recv_json(RECV)["op"], 0)
+        self.assert_server_frame(ws.recv_json(RECV), 2, {"client_id": cid, "restricted": False})
+
     def test_E3_E4_msgpack_and_etf_upgrades_are_accepted_and_hello_is_a_binary_frame(self):
         # E-1: both are allowed values; E-5: the hello is already in the
         # connection's encoding (a msgpack fixmap of 4 / ETF version 131 + MAP_EXT).
