@@ -61,6 +61,8 @@ constexpr auto close_grace = std::chrono::seconds(2);
 constexpr int reads_per_turn = 16;
 /// A write carries queued frames up to about this many bytes.
 constexpr std::size_t write_batch = 1 << 20;
+/// Buffer capacity (read leftovers, write batch) an idle connection keeps.
+constexpr std::size_t idle_buffer = 4096;
 
 /// Where reads land; only bytes not yet fed are copied out (`pending_`).
 std::array<char, 64 * 1024>& scratch() {
@@ -211,6 +213,8 @@ private:
         pending_.erase(0, pending_.size() - in.size());
         if (!pending_.empty())
           return; // paused: credit() comes back here
+        if (pending_.capacity() > idle_buffer)
+          std::string().swap(pending_);
       }
       if (read_done_ || paused_.load())
         return;
@@ -389,7 +393,8 @@ private:
   void on_write(const error_code& ec) {
     writing_ = false;
     queued_bytes_ -= std::min(queued_bytes_, batch_payload_);
-    if (wbuf_.capacity() > 4 * write_batch)
+    // An idle connection keeps at most a small write buffer (W6).
+    if (queue_.empty() && wbuf_.capacity() > idle_buffer)
       std::string().swap(wbuf_);
     if (ec) {
       queue_.clear();
