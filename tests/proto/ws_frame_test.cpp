@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <random>
 #include <vector>
 
 #include "proto/ws_frame.hpp"
@@ -210,4 +211,62 @@ TEST_CASE("unmask is its own inverse at every key offset and length") {
       ws::unmask(p, n, key, off);
       CHECK(s == orig);
     }
+}
+
+TEST_CASE("random messages split at random points read back whole, in order") {
+  std::mt19937 rng(42);
+  for (int round = 0; round < 200; ++round) {
+    std::vector<std::string> sent;
+    std::string wire;
+    int n = 1 + static_cast<int>(rng() % 8);
+    for (int i = 0; i < n; ++i) {
+      std::string m(rng() % (round % 10 == 0 ? 70000 : 300), '\0');
+      for (auto& c : m)
+        c = static_cast<char>(rng());
+      sent.push_back(m);
+      // sometimes fragmented, with a ping between the fragments
+      if (m.size() > 2 && rng() % 3 == 0) {
+        std::size_t cut = 1 + rng() % (m.size() - 1);
+        wire += client_frame(2, m.substr(0, cut), false) + client_frame(9, "p") + client_frame(0, m.substr(cut));
+      } else {
+        wire += client_frame(2, m);
+      }
+    }
+    ws::frame_reader r(1 << 20);
+    std::vector<std::string> got;
+    std::string_view rest(wire);
+    while (!rest.empty()) {
+      std::string_view piece = rest.substr(0, 1 + rng() % 5000);
+      rest.remove_prefix(piece.size());
+      while (!piece.empty()) {
+        auto e = r.next(piece);
+        REQUIRE(e.what != kind::protocol_error);
+        if (e.what == kind::message)
+          got.push_back(std::move(e.data));
+      }
+    }
+    CHECK(got == sent);
+  }
+}
+
+TEST_CASE("random bytes never make the reader overrun, loop or accept past its limit") {
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    std::string junk(rng() % 200, '\0');
+    for (auto& c : junk)
+      c = static_cast<char>(rng());
+    ws::frame_reader r(64);
+    std::string_view in(junk);
+    int events = 0;
+    while (!in.empty()) {
+      auto before = in.size();
+      auto e = r.next(in);
+      if (e.what == kind::message)
+        CHECK(e.data.size() <= 64);
+      if (e.what == kind::ping || e.what == kind::pong || e.what == kind::close)
+        CHECK(e.data.size() <= 125);
+      REQUIRE((in.size() < before || e.what != kind::need_more)); // progress every call
+      REQUIRE(++events < 1000);
+    }
+  }
 }
