@@ -167,7 +167,8 @@ caf::behavior app(app_actor* self, std::string app_id) {
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.members.size()); },
     // -- routing --------------------------------------------------------------
     [=](route_atom, const route_request& req) { return self->state.route(req); },
-    [=](gather_atom, const route_request& req) { return self->state.gather(req); },
+    // The router's request, shared (not copied: it holds the whole frame).
+    [=](gather_atom, const std::shared_ptr<const route_request>& req) { return self->state.gather(*req); },
     [=](deliver_atom, const route_request& req, const std::vector<std::string>& ids) {
       self->state.deliver(req, ids);
     },

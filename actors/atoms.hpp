@@ -158,4 +158,6 @@ struct member_info {
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::md_entries)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::member_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::route_request)
+/// The router shares its request with the app actors it gathers from (no copy of the frame).
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const sy::actors::route_request>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(sy::actors::candidate_list)

@@ -130,7 +130,8 @@ void gather_from(router_actor* self, std::shared_ptr<gathering> g, std::size_t i
   if (i == g->apps.size())
     return with_peers ? ask_peers(self, g) : g->done(*g);
   on_reply(
-    self->request(g->apps[i], caf::infinite, gather_atom::value, g->req), g->async,
+    self->request(g->apps[i], caf::infinite, gather_atom::value, std::shared_ptr<const route_request>(g, &g->req)),
+    g->async,
     [=](candidate_list& cl) {
       add_local(*g, cl);
       gather_from(self, g, i + 1, with_peers);
@@ -381,9 +382,13 @@ void on_peer_deliver(router_actor* self, const std::string& json) {
   std::map<std::string, std::vector<std::string>> by_app;
   for (auto& [app, cid] : d->targets)
     by_app[app].push_back(std::move(cid));
-  for (auto& [app, ids] : by_app)
-    if (auto it = self->state.apps.find(app); it != self->state.apps.end())
-      self->send(it->second, deliver_atom::value, req, std::move(ids));
+  for (auto it = by_app.begin(); it != by_app.end(); ++it)
+    if (auto a = self->state.apps.find(it->first); a != self->state.apps.end()) {
+      if (std::next(it) == by_app.end())
+        self->send(a->second, deliver_atom::value, std::move(req), std::move(it->second)); // the last one: no copy
+      else
+        self->send(a->second, deliver_atom::value, req, std::move(it->second));
+    }
 }
 
 } // namespace sy::actors
