@@ -341,11 +341,25 @@ private:
     queue_.push_back({std::move(frame), data_op_});
   }
 
+  /// A pong counts against the outbound bound too: a client that floods
+  /// pings without reading is cut like any slow consumer.
   void push_control(ws::opcode op, std::string payload) {
     if (close_requested_)
       return;
-    queue_.push_back({std::make_shared<const std::string>(std::move(payload)), op});
+    out_frame f{std::make_shared<const std::string>(std::move(payload)), op};
+    queued_bytes_ += counted(f);
+    if (queued_bytes_ > ctx_.net.max_outbound_bytes)
+      return slow_consumer();
+    queue_.push_back(std::move(f));
     flush();
+  }
+
+  /// What a queued frame counts against SINGYEONG_MAX_OUTBOUND_BYTES (the
+  /// close frame, written once, counts nothing).
+  std::size_t counted(const out_frame& f) const {
+    if (f.raw || f.op == ws::opcode::close)
+      return 0;
+    return f.op == data_op_ ? f.bytes->size() : f.bytes->size() + 2;
   }
 
   /// Starts a write of everything queued (when none is in flight); once the
@@ -384,9 +398,8 @@ private:
       std::uint8_t head[ws::max_header];
       std::size_t n = ws::write_header(head, f.op, f.bytes->size());
       wbuf_.append(reinterpret_cast<const char*>(head), n);
-      if (f.op == data_op_)
-        batch_payload_ += f.bytes->size();
     }
+    batch_payload_ += counted(f);
     wbuf_.append(*f.bytes);
   }
 

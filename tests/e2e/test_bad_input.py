@@ -310,6 +310,30 @@ class SlowConsumer(WithBystander):
         self.assertIn("slow consumer", self.node.log.lower())
         self.assertLess(self.bystander.max_latency, 2.0)
 
+    def test_L20_a_client_flooding_pings_without_reading_is_cut_as_slow_consumer(self):
+        # Every ping is answered with a pong; unread pongs count against
+        # SINGYEONG_MAX_OUTBOUND_BYTES like any other frame.
+        ws = self.node.ws(rcvbuf=4096)
+        self._clients.append(ws)
+        self.assertEqual(ws.recv_json(RECV)["op"], 0)
+        batch = build_frame(OP_PING, b"p" * 125) * 200
+        sent = 0
+        ws.sock.settimeout(5.0)
+        end = time.monotonic() + 20.0
+        try:
+            while sent < 400000 and time.monotonic() < end:
+                ws.sock.sendall(batch)
+                sent += 200
+        except (socket.timeout, OSError):
+            pass  # the server cut us, or stopped reading
+        ws.auto_pong = False
+        c, msgs = ws.wait_close(30.0)
+        self.assertEqual(msgs, [])
+        self.assertLess(len(ws.pongs), sent, "every ping was answered: the client was never cut")
+        if c is not None:
+            self.assertEqual((c.code, c.reason), (1008, "slow consumer"))
+        ws.abort()
+
 
 if __name__ == "__main__":
     unittest.main()
