@@ -119,7 +119,13 @@ private:
       return write(json_response(403, R"({"errors":["forbidden"]})"), false);
     int status = 400;
     std::string why;
-    std::string accept = websocket_accept(req, status, why);
+    auto field = [&](http::field f) {
+      auto v = req[f];
+      return std::string_view(v.data(), v.size());
+    };
+    upgrade_request u{req.method() == http::verb::get, req.version(), req.find(http::field::host) != req.end(),
+                      field(http::field::sec_websocket_version), field(http::field::sec_websocket_key)};
+    std::string accept = websocket_accept(u, status, why);
     if (accept.empty()) {
       SY_LOG(debug, "http") << "bad websocket handshake peer=" << peer_ip_ << " why=" << why;
       http_response res{static_cast<unsigned>(status), {{"content-type", "text/plain; charset=utf-8"}}, why};

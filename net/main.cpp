@@ -10,11 +10,10 @@
 
 #include <caf/all.hpp>
 
+#include "actors/cluster_port.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "actors/router.hpp"
-#include "cluster/node.hpp"
-#include "cluster/settings.hpp"
 #include "net/config.hpp"
 #include "net/server.hpp"
 
@@ -34,35 +33,36 @@ int main(int argc, char** argv) {
   // its worker at once, where work stealing's polling back-off added about
   // 230 µs per round trip (p50 49 µs vs 281 µs); throughput was the same.
   caf_cfg.set("scheduler.policy", caf::atom("sharing"));
-  cluster::cluster_settings cluster_cfg;
+  // The cluster is reached through its port (implemented in cluster/).
+  std::unique_ptr<actors::cluster_port> cluster;
   if (cfg.clustering) {
-    if (auto err = cluster::settings_from(cfg.values, cfg.net.port, cluster_cfg); !err.empty())
+    std::string err;
+    cluster = actors::make_cluster(cfg.values, cfg.net.port, err);
+    if (!cluster)
       net::config_error(err);
-    cluster::configure(caf_cfg, cluster_cfg);
+    cluster->configure(caf_cfg);
   }
   int status = 0;
   {
     caf::actor_system sys{caf_cfg};
     auto router = actors::spawn_router(sys, "local", cfg.cluster_query_timeout_ms);
-    caf::actor cluster_node;
-    if (cfg.clustering) {
-      auto started = cluster::start_cluster(sys, cluster_cfg, router);
-      if (!started) {
-        SY_LOG(error, "main") << "cannot start clustering: " << sys.render(started.error());
+    if (cluster) {
+      if (auto err = cluster->start(sys, router); !err.empty()) {
+        SY_LOG(error, "main") << "cannot start clustering: " << err;
         caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
         sys.await_all_actors_done();
+        cluster.reset();
         return 1;
       }
-      cluster_node = started->peers;
-      SY_LOG(info, "main") << "cluster node=" << started->node_id << " port=" << started->port;
     }
     auto opts = std::make_shared<const actors::options>(cfg.gateway);
     SY_LOG(info, "main") << "singyeong " << SY_VERSION << " starting";
     status = net::serve(sys, router, opts, cfg.net);
-    if (cluster_node)
-      caf::anon_send_exit(cluster_node, caf::exit_reason::user_shutdown);
+    if (cluster)
+      cluster->leave();
     caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
+    cluster.reset(); // its actor handle goes before the system does
   }
   SY_LOG(info, "main") << "exit status=" << status;
   return status;

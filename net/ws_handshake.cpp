@@ -2,15 +2,11 @@
 
 #include <cctype>
 
-#include <boost/beast/core/string.hpp>
-#include <boost/beast/http/field.hpp>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 namespace sy::net {
 namespace {
-
-namespace http = boost::beast::http;
 
 constexpr const char* ws_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
@@ -37,24 +33,22 @@ bool valid_key(std::string_view k) {
 
 } // namespace
 
-std::string websocket_accept(const http::request<http::string_body>& req, int& status, std::string& why) {
+std::string websocket_accept(const upgrade_request& req, int& status, std::string& why) {
   status = 400;
-  if (req.method() != http::verb::get || req.version() < 11) {
+  if (!req.is_get || req.http_version < 11) {
     why = "the upgrade must be an HTTP/1.1 GET";
     return {};
   }
-  if (req.find(http::field::host) == req.end()) {
+  if (!req.has_host) {
     why = "no Host header";
     return {};
   }
-  auto version = req[http::field::sec_websocket_version];
-  if (version != "13") {
+  if (req.ws_version != "13") {
     status = 426;
     why = "Sec-WebSocket-Version must be 13";
     return {};
   }
-  auto key = req[http::field::sec_websocket_key];
-  if (!valid_key(std::string_view(key.data(), key.size()))) {
+  if (!valid_key(req.ws_key)) {
     why = "missing or malformed Sec-WebSocket-Key";
     return {};
   }
@@ -62,7 +56,7 @@ std::string websocket_accept(const http::request<http::string_body>& req, int& s
                     "Upgrade: websocket\r\n"
                     "Connection: Upgrade\r\n"
                     "Sec-WebSocket-Accept: ";
-  res += accept_value(std::string_view(key.data(), key.size()));
+  res += accept_value(req.ws_key);
   res += "\r\nServer: singyeong\r\n\r\n";
   return res;
 }

@@ -394,11 +394,8 @@ private:
   }
 
   void append(const out_frame& f) {
-    if (!f.raw) {
-      std::uint8_t head[ws::max_header];
-      std::size_t n = ws::write_header(head, f.op, f.bytes->size());
-      wbuf_.append(reinterpret_cast<const char*>(head), n);
-    }
+    if (!f.raw)
+      ws::append_header(wbuf_, f.op, f.bytes->size());
     batch_payload_ += counted(f);
     wbuf_.append(*f.bytes);
   }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "proto/byte_reader.hpp"
+#include "proto/byte_writer.hpp"
 #include "proto/utf8.hpp"
 
 namespace sy::proto::ws {
@@ -26,22 +28,17 @@ std::size_t header_size(std::uint8_t second) {
 
 } // namespace
 
-std::size_t write_header(std::uint8_t* out, opcode op, std::uint64_t length) {
-  out[0] = static_cast<std::uint8_t>(0x80 | static_cast<std::uint8_t>(op));
+void append_header(std::string& out, opcode op, std::uint64_t length) {
+  put_byte(out, 0x80 | static_cast<unsigned>(op));
   if (length < 126) {
-    out[1] = static_cast<std::uint8_t>(length);
-    return 2;
+    put_byte(out, static_cast<unsigned>(length));
+  } else if (length <= 0xFFFF) {
+    put_byte(out, 126);
+    put_be(out, length, 2);
+  } else {
+    put_byte(out, 127);
+    put_be(out, length, 8);
   }
-  if (length <= 0xFFFF) {
-    out[1] = 126;
-    out[2] = static_cast<std::uint8_t>(length >> 8);
-    out[3] = static_cast<std::uint8_t>(length);
-    return 4;
-  }
-  out[1] = 127;
-  for (int i = 0; i < 8; ++i)
-    out[2 + i] = static_cast<std::uint8_t>(length >> (56 - 8 * i));
-  return 10;
 }
 
 std::string close_payload(std::uint16_t code, std::string_view reason) {
@@ -50,8 +47,7 @@ std::string close_payload(std::uint16_t code, std::string_view reason) {
     --n; // do not cut a UTF-8 sequence
   std::string out;
   out.reserve(2 + n);
-  out += static_cast<char>(code >> 8);
-  out += static_cast<char>(code & 0xFF);
+  put_be(out, code, 2);
   out.append(reason.substr(0, n));
   return out;
 }
@@ -92,21 +88,20 @@ frame_reader::event frame_reader::start_frame() {
   std::uint8_t raw_op = b0 & 0x0F;
   if ((b0 & 0x70) != 0 || !known(raw_op) || !(b1 & 0x80))
     return fail(kind::protocol_error, 1002); // RSV without extension, reserved opcode, unmasked
+  // The header is complete here (next() collected header_size() bytes).
+  byte_reader r(std::string_view(reinterpret_cast<const char*>(hdr_.data()), hdr_have_), "websocket frame");
+  r.pos = 2;
   std::uint64_t len = b1 & 0x7F;
-  std::size_t at = 2;
   if (len == 126) {
-    len = (std::uint64_t{hdr_[2]} << 8) | hdr_[3];
-    at = 4;
+    r.be(2, len, 2, "length");
     if (len < 126)
       return fail(kind::protocol_error, 1002); // not the minimal encoding
   } else if (len == 127) {
-    len = 0;
-    for (int i = 0; i < 8; ++i)
-      len = (len << 8) | hdr_[2 + i];
-    at = 10;
+    r.be(8, len, 2, "length");
     if (len <= 0xFFFF || (len >> 63) != 0)
       return fail(kind::protocol_error, 1002);
   }
+  std::size_t at = r.pos;
   op_ = static_cast<opcode>(raw_op);
   fin_ = (b0 & 0x80) != 0;
   std::copy_n(hdr_.begin() + at, 4, key_.begin());

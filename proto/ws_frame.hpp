@@ -16,12 +16,9 @@ namespace sy::proto::ws {
 
 enum class opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
 
-/// Largest server frame header (2 + 8 bytes of length; servers do not mask).
-constexpr std::size_t max_header = 10;
-
-/// Writes the header of a final, unmasked server frame carrying `length`
-/// bytes into `out` (room for `max_header`); returns its size (2, 4 or 10).
-std::size_t write_header(std::uint8_t* out, opcode op, std::uint64_t length);
+/// Appends the header of a final, unmasked server frame carrying `length`
+/// bytes to `out` (2, 4 or 10 bytes: the shortest length form).
+void append_header(std::string& out, opcode op, std::uint64_t length);
 
 /// The payload of a close frame: the code, then the reason cut to fit the
 /// 125 bytes of a control frame (never inside a UTF-8 sequence).

@@ -271,28 +271,40 @@ class WebsocketViolations(WithBystander):
 
 
 class SlowConsumer(WithBystander):
-    def test_L20_a_client_that_never_reads_is_cut_as_slow_consumer_while_others_are_unaffected(self):
-        cid = "slow-" + "x" * 4000  # every ack carries the id: ~4 KiB per ack
+    def non_reader(self):
+        """A connection with a tiny receive buffer, past its hello."""
         ws = self.node.ws(rcvbuf=4096)
         self._clients.append(ws)
         self.assertEqual(ws.recv_json(RECV)["op"], 0)
+        return ws
+
+    def flood(self, ws, frame, per_write, limit, seconds, pause=0.0):
+        """Writes `frame` until `limit` are sent, time is up or the server
+        stops taking them; returns how many were sent."""
+        batch = frame * per_write
+        sent = 0
+        ws.sock.settimeout(5.0)
+        end = time.monotonic() + seconds
+        try:
+            while sent < limit and time.monotonic() < end:
+                ws.sock.sendall(batch)
+                sent += per_write
+                if pause:
+                    time.sleep(pause)
+        except (socket.timeout, OSError):
+            pass  # the server stopped reading from us or already cut us
+        return sent
+
+    def test_L20_a_client_that_never_reads_is_cut_as_slow_consumer_while_others_are_unaffected(self):
+        cid = "slow-" + "x" * 4000  # every ack carries the id: ~4 KiB per ack
+        ws = self.non_reader()
         ws.send_json({"op": 1, "d": {"client_id": cid, "application_id": "slow"}})
         self.assert_server_frame(ws.recv_json(RECV), 2, {"client_id": cid, "restricted": False})
         ws.client_id = cid
 
         # up to 20000 heartbeats (~80 MB of acks), in small writes so that
         # only the outbound side is under test, not bursts of input
-        batch = build_frame(OP_TEXT, b'{"op":5}') * 20
-        sent = 0
-        ws.sock.settimeout(5.0)
-        end = time.monotonic() + 10.0
-        try:
-            while sent < 20000 and time.monotonic() < end:
-                ws.sock.sendall(batch)
-                sent += 20
-                time.sleep(0.0005)
-        except (socket.timeout, OSError):
-            pass  # the server stopped reading from us or already cut us
+        sent = self.flood(ws, build_frame(OP_TEXT, b'{"op":5}'), 20, 20000, 10.0, pause=0.0005)
         self.assertGreaterEqual(sent, 1000, "could not even send 1000 heartbeats")
 
         # now read what made it through; the connection must end
@@ -313,19 +325,8 @@ class SlowConsumer(WithBystander):
     def test_L20_a_client_flooding_pings_without_reading_is_cut_as_slow_consumer(self):
         # Every ping is answered with a pong; unread pongs count against
         # SINGYEONG_MAX_OUTBOUND_BYTES like any other frame.
-        ws = self.node.ws(rcvbuf=4096)
-        self._clients.append(ws)
-        self.assertEqual(ws.recv_json(RECV)["op"], 0)
-        batch = build_frame(OP_PING, b"p" * 125) * 200
-        sent = 0
-        ws.sock.settimeout(5.0)
-        end = time.monotonic() + 20.0
-        try:
-            while sent < 400000 and time.monotonic() < end:
-                ws.sock.sendall(batch)
-                sent += 200
-        except (socket.timeout, OSError):
-            pass  # the server cut us, or stopped reading
+        ws = self.non_reader()
+        sent = self.flood(ws, build_frame(OP_PING, b"p" * 125), 200, 400000, 20.0)
         ws.auto_pong = False
         c, msgs = ws.wait_close(30.0)
         self.assertEqual(msgs, [])
