@@ -11,6 +11,8 @@
 #include <chrono>
 #include <map>
 #include <random>
+#include <string_view>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
@@ -32,11 +34,18 @@ struct member_rt {
   std::vector<std::string> tags;
 };
 
+/// Hashes std::string and std::string_view alike (lookups without a copy).
+struct id_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
 struct app_state {
   static inline const char* name = "app";
   std::string app_id;
   query::member_index index;
-  std::map<std::string, member_rt, std::less<>> members;
+  /// Looked up once per delivery: hashed, not ordered.
+  std::unordered_map<std::string, member_rt, id_hash, std::equal_to<>> members;
   std::mt19937_64 rng{std::random_device{}()};
 
   void add(member_info& m) {
@@ -102,7 +111,8 @@ struct app_state {
     const char* t = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
     (req.kind == route_kind::broadcast ? metrics::routed_broadcast : metrics::routed_send) += 1;
     auto ts = now_ms();
-    shared_frame frame([&](proto::encoding enc) { return proto::encode_delivery(enc, t, req.nonce(), req.payload(), ts); });
+    shared_frame frame([&](proto::encoding enc) { return proto::encode_delivery(enc, t, req.nonce(), req.payload(), ts, req.raw_payload);
+    });
     for (const auto& id : ids)
       if (auto it = members.find(id); it != members.end() && it->second.out)
         it->second.out->send(frame.bytes(it->second.enc));

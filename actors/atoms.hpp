@@ -104,7 +104,12 @@ struct route_request {
     const query::value* t = d ? d->find("target") : nullptr;
     return t ? *t : none;
   }
-  /// d.payload of the frame (null when absent).
+  /// d.payload's exact JSON text when the client's JSON frame was decoded
+  /// without building it (proto::parse_json_frame); `frame` then holds a null
+  /// in its place. Empty when the payload is in `frame`.
+  std::string raw_payload;
+  /// d.payload of the frame as a tree (null when absent, or when it is only
+  /// in `raw_payload`: see payload_value() in delivery.hpp).
   const query::value& payload() const {
     static const query::value none;
     const query::value* d = frame.find("d");

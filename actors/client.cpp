@@ -269,10 +269,12 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
     return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, now_ms()));
   req.q = std::move(*parsed.parsed);
   // The query itself is not copied: peers read it from the frame (target()).
-  if (kind == route_kind::query_nodes)
+  if (kind == route_kind::query_nodes) {
     req.raw_query = std::move(nodes_target);
-  else
+  } else {
     req.frame = std::move(f.body); // payload, nonce and target travel inside it
+    req.raw_payload = std::move(f.raw_payload);
+  }
   req.reply_enc = st.conn.enc;
   auto id = st.next_route++;
   st.pending.push_back(client_state::pending_route{id, false, {}, {}});
@@ -311,6 +313,13 @@ void on_frame(client_actor* self, const std::string& bytes) {
   auto res = proto::decode_frame(st.conn.enc, bytes, f);
   if (!res.ok)
     return fatal(self, res.error);
+  // Only a SEND or BROADCAST forwards d.payload without reading it; for
+  // anything else (UPDATE_METADATA's `payload` key, say) the tree is whole.
+  if (!f.raw_payload.empty()) {
+    const std::string* t = f.t();
+    if (f.opcode != static_cast<long long>(proto::op::dispatch) || !t || (*t != "SEND" && *t != "BROADCAST"))
+      f.materialize();
+  }
   if (!st.identified) {
     if (f.opcode != static_cast<long long>(proto::op::identify))
       return fatal(self, errors::not_identified); // L-2

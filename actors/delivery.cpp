@@ -5,6 +5,7 @@
 #include "actors/metrics.hpp"
 #include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
+#include "proto/json.hpp"
 
 namespace sy::actors {
 
@@ -28,10 +29,20 @@ void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_
     out->send(std::make_shared<const std::string>(proto::encode_frame(enc, f)));
 }
 
+query::value payload_value(const route_request& req) {
+  if (req.raw_payload.empty())
+    return req.payload();
+  query::value v;
+  std::string err;
+  proto::parse_json(req.raw_payload, v, err); // validated when the frame was decoded
+  return v;
+}
+
 std::string reply_no_route(const route_request& req) {
   ++metrics::no_route;
   metrics::count_error(proto::errors::no_route);
-  return proto::encode_frame(req.reply_enc, proto::invalid(proto::errors::no_route, proto::echo_of(req.frame), now_ms()));
+  auto echo = proto::echo_of(proto::with_payload(req.frame, req.raw_payload));
+  return proto::encode_frame(req.reply_enc, proto::invalid(proto::errors::no_route, std::move(echo), now_ms()));
 }
 
 std::string reply_nodes(const route_request& req, query::array nodes) {

@@ -34,6 +34,10 @@ std::int64_t now_ms();
 /// Sends one frame to one outbox in its encoding.
 void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_frame& f);
 
+/// d.payload of a route request as a value, decoded from its raw text when
+/// it was kept as text.
+query::value payload_value(const route_request& req);
+
 /// D-5: op 3 `no_route` with the received frame, encoded for the sender.
 std::string reply_no_route(const route_request& req);
 

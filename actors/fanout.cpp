@@ -180,7 +180,7 @@ std::string combine(router_actor* self, gathering& g) {
     auto& d = remote[node->second];
     d.event = event;
     d.nonce = g.req.nonce();
-    d.payload = g.req.payload();
+    d.payload = payload_value(g.req);
     d.targets.emplace_back(std::move(c.app_id), std::move(c.client_id));
   }
   for (auto& [app, ids] : local)

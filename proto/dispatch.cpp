@@ -28,15 +28,24 @@ value echo_of(const value& body) {
 }
 
 std::string encode_delivery(encoding enc, std::string_view t, const value& nonce, const value& payload,
-                            std::int64_t ts) {
-  if (enc != encoding::json)
-    return encode_frame(enc, dispatch(std::string(t), delivery(nonce, payload), ts));
+                            std::int64_t ts, std::string_view raw_payload) {
+  if (enc != encoding::json) {
+    if (raw_payload.empty())
+      return encode_frame(enc, dispatch(std::string(t), delivery(nonce, payload), ts));
+    value decoded;
+    std::string err;
+    parse_json(raw_payload, decoded, err); // validated when the frame was decoded
+    return encode_frame(enc, dispatch(std::string(t), delivery(nonce, std::move(decoded)), ts));
+  }
   std::string s;
-  s.reserve(96);
+  s.reserve(96 + raw_payload.size());
   s += R"({"d":{"nonce":)";
   append_json(s, nonce);
   s += R"(,"payload":)";
-  append_json(s, payload);
+  if (raw_payload.empty())
+    append_json(s, payload);
+  else
+    s += raw_payload;
   s += R"(,"target":null},"op":4,"t":")";
   s += t; // one of our own event names: no escaping needed
   s += R"(","ts":)";

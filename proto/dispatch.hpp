@@ -27,9 +27,11 @@ std::optional<send_body> parse_send(const query::value* d);
 query::value echo_of(const query::value& body);
 
 /// D-3: a delivered SEND/BROADCAST frame, encoded; for JSON the payload is
-/// written straight from the sender's decoded frame, without a copy.
+/// written straight from the sender's decoded frame, without a copy. When
+/// `raw_payload` is not empty it is the payload's JSON text (and `payload` is
+/// ignored): spliced as is into JSON frames, decoded for the others.
 std::string encode_delivery(encoding enc, std::string_view t, const query::value& nonce,
-                            const query::value& payload, std::int64_t ts);
+                            const query::value& payload, std::int64_t ts, std::string_view raw_payload = {});
 
 /// D-6: the query of a QUERY_NODES body (d.target when it is a map, else d).
 query::value query_nodes_target(const query::value* d);

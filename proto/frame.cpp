@@ -45,7 +45,41 @@ const std::string* client_frame::t() const {
   return t && t->is_string() ? &t->as_string() : nullptr;
 }
 
-value client_frame::echo() const { return echo_of(body); }
+namespace {
+
+void put_payload(value& body, std::string_view raw) {
+  if (!body.is_object())
+    return;
+  for (auto& m : body.as_object())
+    if (m.key == "d" && m.val.is_object()) {
+      for (auto& dm : m.val.as_object())
+        if (dm.key == "payload") {
+          std::string err;
+          if (!parse_json(raw, dm.val, err))
+            dm.val = value{};
+          return;
+        }
+      return;
+    }
+}
+
+} // namespace
+
+void client_frame::materialize() {
+  if (raw_payload.empty())
+    return;
+  put_payload(body, raw_payload);
+  raw_payload.clear();
+}
+
+value with_payload(const value& body, std::string_view raw) {
+  value b = body;
+  if (!raw.empty())
+    put_payload(b, raw);
+  return b;
+}
+
+value client_frame::echo() const { return echo_of(raw_payload.empty() ? body : with_payload(body, raw_payload)); }
 
 bool decode_value(encoding enc, std::string_view bytes, value& out, std::string& error) {
   switch (enc) {
@@ -59,8 +93,15 @@ bool decode_value(encoding enc, std::string_view bytes, value& out, std::string&
 
 decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out) {
   decode_result r;
-  if (!decode_value(enc, bytes, out.body, r.error))
+  out.raw_payload.clear();
+  if (enc == encoding::json) {
+    std::string_view raw;
+    if (!parse_json_frame(bytes, out.body, r.error, raw))
+      return r;
+    out.raw_payload.assign(raw);
+  } else if (!decode_value(enc, bytes, out.body, r.error)) {
     return r;
+  }
   if (!out.body.is_object()) {
     r.error = std::string(errors::unrecoverable);
     return r;

@@ -32,6 +32,12 @@ bool is_supported(encoding e);
 /// A decoded client frame. `body` is the whole decoded map.
 struct client_frame {
   query::value body;
+  /// The exact JSON text of d.payload when the decoder kept it as text (JSON
+  /// frames, see parse_json_frame); `body` then holds a null in its place.
+  /// Empty when the payload is in `body` (or absent).
+  std::string raw_payload;
+  /// Puts the payload kept as text into `body`, for code that reads the tree.
+  void materialize();
   /// `op` when present and an integer.
   std::optional<long long> opcode;
   /// `d`, or nullptr when absent.
@@ -62,6 +68,10 @@ struct server_frame {
 
 /// Encodes a server frame in the given encoding (G-3 key order for JSON).
 std::string encode_frame(encoding enc, const server_frame& f);
+
+/// `body` with d.payload set to the value of the JSON text `raw` (the text
+/// was validated when the frame was decoded); `body` itself when `raw` is empty.
+query::value with_payload(const query::value& body, std::string_view raw);
 
 /// Decodes a JSON-or-other value (used for payload-only decoding in tests).
 bool decode_value(encoding enc, std::string_view bytes, query::value& out, std::string& error);

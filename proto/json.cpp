@@ -14,7 +14,6 @@
 #endif
 #include <rapidjson/error/en.h>
 #include <rapidjson/reader.h>
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace sy::proto {
@@ -28,6 +27,7 @@ using query::value;
 // allocated once, at its final size. The stacks are per thread and keep
 // their capacity from one frame to the next.
 struct builder {
+  builder(std::vector<value>& v, std::vector<std::string>& k) : vals(v), keys(k) {}
   std::vector<value>& vals;        // finished values not yet in a container
   std::vector<std::string>& keys;  // the key of each pending object member
   int depth = 0;
@@ -35,6 +35,82 @@ struct builder {
   bool bad_escape = false;
   /// Whether the text has a \u escape at all (else no string needs the check).
   bool escapes = true;
+
+  // -- d.payload kept as text (parse_json_frame) ------------------------------
+  /// Where the raw payload goes; null = build everything.
+  std::string_view* raw = nullptr;
+  std::string_view text; // the original text (offsets match the copy)
+  rapidjson::InsituStringStream* in = nullptr;
+  enum class at { other, d_next, in_d, capturing, captured, after, done };
+  at where = at::other;
+  std::size_t raw_start = 0;
+  /// A payload was captured, and a later `d` or `payload` key may override
+  /// it (value::find takes the last of duplicate keys): then the frame is
+  /// parsed again without capture.
+  bool took = false;
+  bool dup = false;
+
+  // RapidJSON parses each token on a local copy of the stream, so at an
+  // event the stream stands at the start of the token just reported (a key,
+  // a scalar) or at the closing bracket of a container. The payload's text
+  // is therefore cut from the key before it to the token after it.
+  static bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+  /// True while inside the captured payload (nothing is built).
+  bool skipping() const { return where == at::capturing; }
+  /// A value just ended at nesting `depth` (after --depth for containers):
+  /// true when it was the payload, for which a null is put instead.
+  bool ended_value() {
+    if (where == at::capturing && depth == 2) {
+      where = at::captured;
+      vals.emplace_back(); // the stand-in
+      return true;
+    }
+    if (where == at::d_next)
+      where = at::other; // `d` was not an object
+    return false;
+  }
+  /// The token after the payload (the next key of d, or d's closing brace)
+  /// starts here: the payload ends before the spaces and comma in between.
+  void finish_raw() {
+    std::size_t e = in->Tell();
+    while (e > raw_start && space(text[e - 1]))
+      --e;
+    if (e > raw_start && text[e - 1] == ',')
+      --e;
+    while (e > raw_start && space(text[e - 1]))
+      --e;
+    *raw = text.substr(raw_start, e - raw_start);
+    where = at::after;
+  }
+  void on_key(const char* s, rapidjson::SizeType n) {
+    std::string_view k(s, n);
+    if (where == at::captured && depth == 2)
+      finish_raw();
+    if (depth == 1 && k == "d") {
+      if (took)
+        dup = true;
+      else if (where == at::other)
+        where = at::d_next;
+    } else if (depth == 2 && k == "payload" && where == at::after) {
+      dup = true;
+    } else if (where == at::in_d && depth == 2 && k == "payload") {
+      took = true;
+      // The key (maybe written with escapes) starts here; its value starts
+      // after its closing quote, spaces, ':' and spaces.
+      std::size_t p = in->Tell();
+      while (p < text.size() && space(text[p]))
+        ++p;
+      for (++p; p < text.size() && text[p] != '"'; ++p)
+        if (text[p] == '\\')
+          ++p;
+      ++p;
+      while (p < text.size() && (space(text[p]) || text[p] == ':'))
+        ++p;
+      raw_start = p;
+      where = at::capturing;
+    }
+  }
 
   // RapidJSON validates the raw bytes but decodes an escaped lone low
   // surrogate (\udc00) into UTF-8 bytes ED B0..BF, which are not UTF-8.
@@ -50,15 +126,40 @@ struct builder {
   }
 
   bool put(value v) {
+    if (raw) {
+      if (skipping()) {
+        ended_value();
+        return true;
+      }
+      if (ended_value())
+        return true;
+    }
     vals.push_back(std::move(v));
     return true;
   }
-  bool open() {
+  bool open(bool object) {
     if (++depth > max_depth) {
       too_deep = true;
       return false;
     }
+    if (raw && where == at::d_next)
+      where = object && depth == 2 ? at::in_d : at::other;
     return true;
+  }
+  /// A container closed (depth already lowered): true when it was captured
+  /// or lies inside the capture, so nothing is built.
+  bool close_skipped() {
+    if (!raw)
+      return false;
+    if (skipping()) {
+      ended_value();
+      return true;
+    }
+    if (where == at::captured && depth == 1)
+      finish_raw(); // d closes right after the payload
+    if ((where == at::in_d || where == at::after) && depth == 1)
+      where = at::done; // the end of d: nothing more to capture
+    return false;
   }
 
   bool Null() { return put(value{}); }
@@ -77,17 +178,26 @@ struct builder {
   bool String(const char* s, rapidjson::SizeType n, bool) {
     if (has_surrogate(s, n))
       return false;
+    if (raw && skipping())
+      return put(value{});
     return put(value{std::string(s, n)});
   }
-  bool StartObject() { return open(); }
+  bool StartObject() { return open(true); }
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (has_surrogate(s, n))
       return false;
+    if (raw) {
+      if (skipping())
+        return true;
+      on_key(s, n);
+    }
     keys.emplace_back(s, n);
     return true;
   }
   bool EndObject(rapidjson::SizeType n) {
     --depth;
+    if (close_skipped())
+      return true;
     query::object o;
     o.reserve(n);
     auto k = keys.end() - n;
@@ -98,9 +208,11 @@ struct builder {
     vals.erase(v, vals.end());
     return put(value{std::move(o)});
   }
-  bool StartArray() { return open(); }
+  bool StartArray() { return open(false); }
   bool EndArray(rapidjson::SizeType n) {
     --depth;
+    if (close_skipped())
+      return true;
     auto v = vals.end() - n;
     query::array a(std::make_move_iterator(v), std::make_move_iterator(vals.end()));
     vals.erase(v, vals.end());
@@ -137,7 +249,9 @@ void write(Writer& w, const value& v) {
 
 } // namespace
 
-bool parse_json(std::string_view text, value& out, std::string& error) {
+namespace {
+
+bool parse(std::string_view text, value& out, std::string& error, std::string_view* raw, bool* dup = nullptr) {
   // A NUL byte inside the text would end RapidJSON's input early.
   if (text.find('\0') != std::string_view::npos) {
     error = "invalid JSON: NUL byte at offset " + std::to_string(text.find('\0'));
@@ -167,6 +281,8 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
     }
   } reset_after;
   builder b{vals, keys};
+  b.raw = raw;
+  b.text = text;
   b.escapes = text.find("\\u") != std::string_view::npos;
   // Parsed in place in a per-thread copy (the fast path of RapidJSON's
   // reader); the NUL check above makes the terminator the end of the text.
@@ -179,6 +295,7 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
   }
   buf.assign(text);
   rapidjson::InsituStringStream s(buf.data());
+  b.in = &s;
   rapidjson::Reader reader;
   constexpr unsigned flags =
     rapidjson::kParseInsituFlag | rapidjson::kParseIterativeFlag | rapidjson::kParseStopWhenDoneFlag;
@@ -205,14 +322,43 @@ bool parse_json(std::string_view text, value& out, std::string& error) {
     return false;
   }
   out = std::move(vals.back());
+  if (dup)
+    *dup = b.dup;
   return true;
 }
 
+} // namespace
+
+bool parse_json(std::string_view text, value& out, std::string& error) { return parse(text, out, error, nullptr); }
+
+bool parse_json_frame(std::string_view text, value& out, std::string& error, std::string_view& raw_payload) {
+  raw_payload = {};
+  std::string_view raw;
+  bool dup = false;
+  if (!parse(text, out, error, &raw, &dup))
+    return false;
+  if (dup) // rare: duplicate keys; the whole tree is built instead
+    return parse(text, out, error, nullptr);
+  raw_payload = raw;
+  return true;
+}
+
+namespace {
+
+/// RapidJSON output stream appending to a std::string (no buffer of its own).
+struct string_out {
+  using Ch = char;
+  std::string& s;
+  void Put(char c) { s.push_back(c); }
+  void Flush() {}
+};
+
+} // namespace
+
 void append_json(std::string& out, const value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  string_out os{out};
+  rapidjson::Writer<string_out> w(os);
   write(w, v);
-  out.append(buf.GetString(), buf.GetSize());
 }
 
 std::string to_json(const value& v) {

@@ -16,6 +16,15 @@ inline constexpr int max_depth = 64;
 /// non-empty human-readable description.
 bool parse_json(std::string_view text, query::value& out, std::string& error);
 
+/// parse_json for a client frame: when the document is an object whose first
+/// `d` member is an object with a `payload` member, that payload's value is
+/// not built (a null stands in its place) and `raw_payload` is set to its
+/// exact text, a view into `text`; otherwise `raw_payload` is left empty. The
+/// payload is validated like the rest (E-9 depth, UTF-8, surrogates). A
+/// message is usually only forwarded, so its tree would be built and
+/// re-encoded for nothing (issue 6's profile).
+bool parse_json_frame(std::string_view text, query::value& out, std::string& error, std::string_view& raw_payload);
+
 /// Serialises a value as compact JSON.
 std::string to_json(const query::value& v);
 

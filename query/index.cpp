@@ -10,7 +10,8 @@ namespace {
 
 bool same_entry(const entry& a, const entry& b) { return a.type == b.type && a.val == b.val; }
 
-bool passes(const query& q, const metadata& md) { return eligible(q, md) && matches(q, md); }
+// R-1 step 2 (restricted filter, from the cached flag) and step 4.
+bool passes(const query& q, const indexed_client& c) { return (q.restricted || !c.restricted) && matches(q, c.md); }
 
 void sort_by_id(std::vector<const indexed_client*>& v) {
   std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) { return a->client_id < b->client_id; });
@@ -45,6 +46,7 @@ void member_index::upsert(std::string_view client_id, metadata md) {
       slots_.emplace_back();
     }
     slots_[s] = indexed_client{std::string(client_id), std::move(md)};
+    slots_[s].restricted = is_restricted(slots_[s].md);
     for (const auto& [key, e] : slots_[s].md)
       index_entry(s, key, e);
     by_id_.emplace(std::string(client_id), s);
@@ -72,6 +74,7 @@ void member_index::upsert(std::string_view client_id, metadata md) {
     }
   }
   old = std::move(md);
+  slots_[s].restricted = is_restricted(old);
 }
 
 bool member_index::merge(std::string_view client_id, std::vector<std::pair<std::string, entry>> entries) {
@@ -92,6 +95,7 @@ bool member_index::merge(std::string_view client_id, std::vector<std::pair<std::
       index_entry(s, key, md.emplace(key, std::move(e)).first->second);
     }
   }
+  slots_[s].restricted = is_restricted(md);
   return true;
 }
 
@@ -113,7 +117,7 @@ const indexed_client* member_index::sample(const query& q, std::mt19937_64& rng,
     return nullptr;
   for (int i = 0; i < attempts; ++i) {
     const auto& c = slots_[rng() % slots_.size()];
-    if (!c.client_id.empty() && sy::query::eligible(q, c.md) && matches(q, c.md))
+    if (!c.client_id.empty() && passes(q, c))
       return &c;
   }
   return nullptr;
@@ -129,7 +133,7 @@ const indexed_client* member_index::get(std::string_view client_id) const {
 std::vector<const indexed_client*> member_index::scan(const query& q) const {
   std::vector<const indexed_client*> out;
   for (const auto& [id, s] : by_id_)
-    if (passes(q, slots_[s].md))
+    if (passes(q, slots_[s]))
       out.push_back(&slots_[s]);
   return out;
 }
@@ -137,7 +141,7 @@ std::vector<const indexed_client*> member_index::scan(const query& q) const {
 std::vector<const indexed_client*> member_index::verify(const query& q, const std::vector<slot_id>& slots) const {
   std::vector<const indexed_client*> out;
   for (slot_id s : slots)
-    if (passes(q, slots_[s].md))
+    if (passes(q, slots_[s]))
       out.push_back(&slots_[s]);
   sort_by_id(out);
   return out;
@@ -155,7 +159,7 @@ std::vector<const indexed_client*> member_index::eligible(const query& q) const 
   std::vector<const indexed_client*> out;
   out.reserve(by_id_.size());
   for (const auto& [id, s] : by_id_)
-    if (sy::query::eligible(q, slots_[s].md))
+    if (q.restricted || !slots_[s].restricted)
       out.push_back(&slots_[s]);
   return out;
 }
@@ -173,7 +177,7 @@ std::optional<const indexed_client*> member_index::walk_extreme(const query& q, 
   auto first_in = [&](const id_group& group) -> const indexed_client* {
     for (const auto& [id, s] : group) { // id order: the first passing member wins
       ++visited;
-      if (passes(q, slots_[s].md))
+      if (passes(q, slots_[s]))
         return &slots_[s];
       if (visited > budget)
         return nullptr;

@@ -35,6 +35,9 @@ struct indexed_client {
   std::string client_id;
   /// Its current metadata (reserved keys included, M-4).
   metadata md;
+  /// is_restricted(md), kept by the index: every routed query checks it
+  /// (R-1 step 2), and a map lookup per candidate showed in profiles.
+  bool restricted = false;
 };
 
 /// The indexed members of one application. Returned pointers stay valid until

@@ -30,11 +30,14 @@ namespace {
 
 std::string numbered(const char* prefix, std::size_t n) { return std::string(prefix).append(std::to_string(n)); }
 
-/// A SEND as peerbench W1 writes it: one receiver by id, a 100-byte payload.
+/// A SEND as peerbench W1 writes it: one receiver by its integer id, and
+/// its 100-byte payload object (sender, sequence, route, time, padding).
 std::string send_frame(std::size_t to, std::size_t seq) {
-  std::string payload(100, 'x');
-  return R"({"op":4,"t":"SEND","d":{"target":{"application":"bench","ops":[{"path":"/id","op":"$eq","to":{"value":")" +
-         numbered("r-", to) + R"("}}]},"nonce":")" + numbered("n", seq) + R"(","payload":")" + payload + R"("}})";
+  std::string payload = R"({"_s":3,"_q":)" + std::to_string(seq) + R"(,"_r":)" + std::to_string(to) +
+                        R"(,"_t":1764652800123456789,"_p":")";
+  payload.append(100 - payload.size() - 2, 'x').append("\"}");
+  return R"({"op":4,"t":"SEND","d":{"target":{"application":"bench","ops":[{"path":"/id","op":"$eq","to":{"value":)" +
+         std::to_string(to) + R"(}}]},"nonce":null,"payload":)" + payload + "}}";
 }
 
 /// Runs `step(i)` for i = 0, 1, ... for at least `min_ms`; ns per call.
@@ -60,7 +63,8 @@ int main(int argc, char** argv) {
   query::member_index ix;
   for (std::size_t i = 0; i < members; ++i) {
     query::metadata m;
-    m["id"] = query::entry{query::mtype::string, query::value{numbered("r-", i)}};
+    m["id"] = query::entry{query::mtype::integer, query::value{static_cast<std::int64_t>(i)}};
+    m["restricted"] = query::entry{query::mtype::boolean, query::value{false}};
     ix.upsert(numbered("client-", i), std::move(m));
   }
   std::vector<std::string> frames;
@@ -89,7 +93,9 @@ int main(int argc, char** argv) {
   double encode_ns = measure(min_ms, [&](std::size_t i) {
     auto& f = decoded[i % decoded.size()];
     auto body = proto::parse_send(f.d());
-    sink += proto::encode_delivery(proto::encoding::json, "SEND", *body->nonce, *body->payload, 1700000000000).size();
+    sink += proto::encode_delivery(proto::encoding::json, "SEND", *body->nonce, *body->payload, 1700000000000,
+                                   f.raw_payload)
+              .size();
   });
 
   std::printf("routing core, one targeted SEND among %zu members, ns/message (>= %.0f ms per stage)\n\n", members,
