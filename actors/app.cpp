@@ -177,6 +177,11 @@ caf::behavior app(app_actor* self, std::string app_id) {
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.members.size()); },
     // -- routing --------------------------------------------------------------
     [=](route_atom, const route_request& req) { return self->state.route(req); },
+    // Straight from a client (app_directory): the reply goes back as route_done.
+    [=](route_atom, const route_request& req, std::uint64_t id) {
+      auto reply = self->state.route(req);
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()), route_done_atom::value, id, std::move(reply));
+    },
     // The router's request, shared (not copied: it holds the whole frame).
     [=](gather_atom, const std::shared_ptr<const route_request>& req) { return self->state.gather(*req); },
     [=](deliver_atom, const route_request& req, const std::vector<std::string>& ids) {

@@ -50,6 +50,10 @@ using count_atom = caf::atom_constant<caf::atom("count")>;
 /// route and deliver. The reply (no_route, QUERY_NODES result) comes back to
 /// the client, which writes it in frame order (L-16).
 using route_atom = caf::atom_constant<caf::atom("route")>;
+/// (route, route_request, route id) client -> app directly (app_directory),
+/// answered with (route_done, route id, reply or "") as a plain message: no
+/// router hop, and no per-request response handler in the client.
+using route_done_atom = caf::atom_constant<caf::atom("route_done")>;
 /// (gather, route_request) -> candidate_list: one app's share of a query.
 using gather_atom = caf::atom_constant<caf::atom("gather")>;
 /// (deliver, route_request, client ids): push the message to those members.

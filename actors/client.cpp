@@ -19,6 +19,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/app_directory.hpp"
 #include "actors/atoms.hpp"
 #include "actors/delivery.hpp"
 #include "actors/log.hpp"
@@ -42,6 +43,16 @@ struct client_state {
   caf::actor router;
   std::shared_ptr<const options> opts;
   caf::actor app;
+  /// The node's apps, for routing straight to one (null until identified).
+  directory_ptr directory;
+  /// The last app routed to directly (apps are never replaced).
+  std::string direct_name;
+  caf::actor direct_app;
+  /// Routes sent through the router and not answered yet: while there are
+  /// any, routes go through the router too, or a direct one could overtake
+  /// them. A direct route followed by a routed one cannot be overtaken:
+  /// the router reaches the app after the direct message is in its mailbox.
+  std::size_t via_router = 0;
   bool identified = false;
   bool closing = false;
   std::string client_id;
@@ -163,7 +174,7 @@ member_info make_member(client_state& st, const proto::identify& id, query::upda
   return m;
 }
 
-void on_registered(client_actor* self, caf::actor app, member_info m) {
+void on_registered(client_actor* self, caf::actor app, directory_ptr dir, member_info m) {
   auto& st = self->state;
   if (st.out->closed()) {
     // The peer closed while we were registering: no ready can reach it, so it
@@ -174,6 +185,7 @@ void on_registered(client_actor* self, caf::actor app, member_info m) {
   }
   st.identified = true;
   st.app = std::move(app);
+  st.directory = std::move(dir);
   st.md = std::move(m.metadata);
   st.last_hb = self->clock().now();
   st.send(proto::ready(st.client_id, st.restricted, now_ms()));
@@ -207,14 +219,14 @@ void identify(client_actor* self, const proto::client_frame& f) {
   bool dry_run = md_bad || etf_bad;
   self->request(st.router, 10s, register_atom::value, m, dry_run)
     .await(
-      [=](const std::string& err, caf::actor app) {
+      [=](const std::string& err, caf::actor app, directory_ptr dir) {
         if (!err.empty())
           return fatal(self, err);
         if (etf_bad)
           return fatal(self, errors::etf_restricted);
         if (md_bad)
           return fatal(self, errors::initial_metadata, md_extra);
-        on_registered(self, app, m);
+        on_registered(self, app, dir, m);
       },
       [=](caf::error&) { fatal(self, errors::internal); });
 }
@@ -278,11 +290,32 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   req.reply_enc = st.conn.enc;
   auto id = st.next_route++;
   st.pending.push_back(client_state::pending_route{id, false, {}, {}});
+  // One application on a node without peers: straight to its app actor,
+  // which answers with route_done (or no_route here when it does not exist).
+  if (st.directory && st.via_router == 0 && req.q.scope == query::app_scope::exact && st.directory->alone()) {
+    if (st.direct_name != req.q.application) {
+      auto app = st.directory->find(req.q.application);
+      if (!app)
+        return st.complete(id, reply_empty(req));
+      st.direct_name = req.q.application;
+      st.direct_app = std::move(app);
+    }
+    self->send(st.direct_app, route_atom::value, std::move(req), id);
+    return;
+  }
   // No timeout: a timer per message would cost a clock-thread wakeup, and
   // the router always answers (directly, or through the app it delegates to).
+  ++st.via_router;
   self->request(st.router, caf::infinite, route_atom::value, std::move(req))
-    .then([=](std::string& reply) { self->state.complete(id, std::move(reply)); },
-          [=](caf::error&) { self->state.complete(id, {}); });
+    .then(
+      [=](std::string& reply) {
+        --self->state.via_router;
+        self->state.complete(id, std::move(reply));
+      },
+      [=](caf::error&) {
+        --self->state.via_router;
+        self->state.complete(id, {});
+      });
 }
 
 void dispatch(client_actor* self, proto::client_frame& f) {
@@ -385,6 +418,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
       on_frame(self, bytes);
       self->state.credit();
     },
+    [=](route_done_atom, std::uint64_t id, std::string& reply) { self->state.complete(id, std::move(reply)); },
     [=](hb_check_atom) { check_heartbeat(self); },
     [=](idle_atom) { check_idle(self); },
     [=](health_atom) {

@@ -38,6 +38,12 @@ query::value payload_value(const route_request& req) {
   return v;
 }
 
+std::string reply_empty(const route_request& req) {
+  if (req.kind == route_kind::query_nodes)
+    return reply_nodes(req, {});
+  return req.q.droppable ? std::string{} : reply_no_route(req);
+}
+
 std::string reply_no_route(const route_request& req) {
   ++metrics::no_route;
   metrics::count_error(proto::errors::no_route);

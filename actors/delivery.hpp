@@ -38,6 +38,10 @@ void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_
 /// it was kept as text.
 query::value payload_value(const route_request& req);
 
+/// The reply when no client matches: D-5's no_route (nothing when the query
+/// is droppable), or D-6's empty QUERY_NODES answer. Not for proxies.
+std::string reply_empty(const route_request& req);
+
 /// D-5: op 3 `no_route` with the received frame, encoded for the sender.
 std::string reply_no_route(const route_request& req);
 

@@ -33,9 +33,7 @@ std::string empty_result(const route_request& req) {
     req.on_target({});
     return {};
   }
-  if (req.kind == route_kind::query_nodes)
-    return reply_nodes(req, {});
-  return req.q.droppable ? std::string{} : reply_no_route(req);
+  return reply_empty(req);
 }
 
 std::string kind_name(route_kind k) {

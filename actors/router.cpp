@@ -26,6 +26,7 @@ caf::actor router_state::app_of(caf::local_actor* self, const std::string& app_i
   if (it == apps.end()) {
     auto a = spawn_app(self->system(), app_id);
     self->link_to(a);
+    directory->add(app_id, a);
     it = apps.emplace(app_id, std::move(a)).first;
   }
   return it->second;
@@ -97,7 +98,7 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   return app;
 }
 
-using register_promise = caf::typed_response_promise<std::string, caf::actor>;
+using register_promise = caf::typed_response_promise<std::string, caf::actor, directory_ptr>;
 
 /// K-7: with no holder here, every peer is asked; one healthy holder there
 /// rejects. A peer that does not answer in time counts as not holding it.
@@ -105,11 +106,11 @@ void admit_unless_held_elsewhere(router_actor* self, register_promise rp, caf::a
                                  bool dry_run) {
   auto decide = [=](bool held) mutable {
     if (held)
-      rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{});
+      rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{}, directory_ptr{});
     else if (dry_run)
-      rp.deliver(std::string{}, caf::actor{});
+      rp.deliver(std::string{}, caf::actor{}, directory_ptr{});
     else
-      rp.deliver(std::string{}, admit(self, client, std::move(m)));
+      rp.deliver(std::string{}, admit(self, client, std::move(m)), directory_ptr{self->state.directory});
   };
   auto& st = self->state;
   if (st.peers.empty())
@@ -131,11 +132,11 @@ void admit_unless_held_elsewhere(router_actor* self, register_promise rp, caf::a
 }
 
 /// L-6: answer a register request, checking an existing holder's health.
-caf::result<std::string, caf::actor> on_register(router_actor* self, member_info m, bool dry_run) {
+caf::result<std::string, caf::actor, directory_ptr> on_register(router_actor* self, member_info m, bool dry_run) {
   auto& st = self->state;
   auto client = caf::actor_cast<caf::actor>(self->current_sender());
   key_type key{m.app_id, m.client_id};
-  auto rp = self->make_response_promise<std::string, caf::actor>();
+  auto rp = self->make_response_promise<std::string, caf::actor, directory_ptr>();
   auto it = st.clients.find(key);
   if (it == st.clients.end()) {
     admit_unless_held_elsewhere(self, rp, client, std::move(m), dry_run);
@@ -145,7 +146,7 @@ caf::result<std::string, caf::actor> on_register(router_actor* self, member_info
   auto evict_and_admit = [=](bool healthy) mutable {
     auto& s = self->state;
     if (healthy) {
-      rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{});
+      rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{}, directory_ptr{});
       return;
     }
     // Stale (or already gone): the old connection ends as in L-14.
@@ -235,6 +236,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
       SY_LOG(info, "router") << "peer up node=" << id;
       self->state.peer_nodes[id] = endpoint.node();
       self->state.peers[id] = std::move(endpoint);
+      self->state.directory->set_alone(false);
     },
     [=](peer_down_atom, const std::string& id) {
       if (!from_local(self))
@@ -242,6 +244,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
       SY_LOG(info, "router") << "peer down node=" << id;
       self->state.peers.erase(id);
       self->state.peer_nodes.erase(id);
+      self->state.directory->set_alone(self->state.peers.empty());
     },
     [=](p_gathers_atom, const std::vector<std::string>& questions) -> caf::result<caf::message> {
       if (!from_peer(self))

@@ -14,6 +14,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/app_directory.hpp"
 #include "actors/atoms.hpp"
 #include "query/tags.hpp"
 
@@ -33,6 +34,8 @@ struct router_state {
   std::map<key_type, registration> clients;
   std::unordered_map<caf::actor_addr, key_type> by_addr;
   std::map<std::string, caf::actor, std::less<>> apps;
+  /// The same apps, for clients to route to directly while there are no peers.
+  std::shared_ptr<app_directory> directory = std::make_shared<app_directory>();
   std::map<std::string, std::map<std::string, int>> tag_counts; // app -> tag -> clients
   std::map<key_type, std::pair<outbox_ptr, proto::encoding>> subscribers;
   /// Peer nodes by id: their cluster endpoints (K-3, K-4).

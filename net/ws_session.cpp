@@ -3,7 +3,8 @@
 //   socket --non-blocking read into a per-thread scratch--> frame_reader
 //          --(frame, bytes)--> client actor
 //   client actor --outbox::send--> inbox (lock-free) --wake list, one post per burst--> queue
-//   queue --every queued frame in one buffer--> one async_write at a time
+//   queue --every queued frame in one buffer--> written at once (non-blocking),
+//          the rest after the socket is writable again
 //
 // Everything runs on the session's strand. Reading: the session waits until
 // the socket is readable, then reads until it would block; an idle connection
@@ -31,7 +32,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/asio/write.hpp>
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
@@ -367,30 +367,80 @@ private:
   void flush() {
     if (writing_ || finished_)
       return;
-    wbuf_.clear();
-    batch_payload_ = 0;
-    std::size_t taken = 0;
-    for (; taken < queue_.size() && (taken == 0 || wbuf_.size() < write_batch); ++taken)
-      append(queue_[taken]);
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
-    if (queue_.empty() && close_requested_ && !close_queued_) {
-      close_queued_ = true;
-      auto body = close_code_ ? ws::close_payload(close_code_, close_reason_) : std::string();
-      append({std::make_shared<const std::string>(std::move(body)), ws::opcode::close});
+    for (;;) {
+      wbuf_.clear();
+      wbuf_at_ = 0;
+      batch_payload_ = 0;
+      std::size_t taken = 0;
+      for (; taken < queue_.size() && (taken == 0 || wbuf_.size() < write_batch); ++taken)
+        append(queue_[taken]);
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+      if (queue_.empty() && close_requested_ && !close_queued_) {
+        close_queued_ = true;
+        auto body = close_code_ ? ws::close_payload(close_code_, close_reason_) : std::string();
+        append({std::make_shared<const std::string>(std::move(body)), ws::opcode::close});
+      }
+      if (wbuf_.empty()) {
+        if (close_queued_ && (close_received_ || read_done_))
+          finish(); // the close handshake is done (or the peer is gone)
+        else if (close_queued_)
+          arm_close_timer();
+        else if (read_done_)
+          finish();
+        return;
+      }
+      // Written at once while the socket takes it (the usual case): no
+      // asynchronous operation and no completion handler per batch. Only
+      // what the kernel does not take waits for the socket to be writable.
+      if (!write_now())
+        return;
     }
-    if (wbuf_.empty()) {
-      if (close_queued_ && (close_received_ || read_done_))
-        finish(); // the close handshake is done (or the peer is gone)
-      else if (close_queued_)
-        arm_close_timer();
-      else if (read_done_)
-        finish();
+  }
+
+  /// Writes what is left of `wbuf_` without blocking. True when all of it is
+  /// written (the batch is done); false when the rest waits for writability
+  /// or the connection failed.
+  bool write_now() {
+    error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(wbuf_.data() + wbuf_at_, wbuf_.size() - wbuf_at_), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again)
+      ec = {};
+    if (ec) {
+      write_failed();
+      return false;
+    }
+    wbuf_at_ += n;
+    if (wbuf_at_ < wbuf_.size()) {
+      writing_ = true;
+      socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code ec) { self->on_writable(ec); });
+      return false;
+    }
+    batch_written();
+    return true;
+  }
+
+  void on_writable(const error_code& ec) {
+    writing_ = false;
+    if (finished_)
       return;
-    }
-    writing_ = true;
-    asio::async_write(socket_, asio::buffer(wbuf_), [self = shared_from_this()](error_code ec, std::size_t) {
-      self->on_write(ec);
-    });
+    if (ec)
+      return write_failed();
+    if (write_now())
+      flush();
+  }
+
+  void batch_written() {
+    queued_bytes_ -= std::min(queued_bytes_, batch_payload_);
+    // An idle connection keeps at most a small write buffer (W6).
+    if (queue_.empty() && wbuf_.capacity() > idle_buffer)
+      std::string().swap(wbuf_);
+  }
+
+  void write_failed() {
+    queue_.clear();
+    read_done_ = true;
+    peer_closed_ = true;
+    finish();
   }
 
   void append(const out_frame& f) {
@@ -400,20 +450,6 @@ private:
     wbuf_.append(*f.bytes);
   }
 
-  void on_write(const error_code& ec) {
-    writing_ = false;
-    queued_bytes_ -= std::min(queued_bytes_, batch_payload_);
-    // An idle connection keeps at most a small write buffer (W6).
-    if (queue_.empty() && wbuf_.capacity() > idle_buffer)
-      std::string().swap(wbuf_);
-    if (ec) {
-      queue_.clear();
-      read_done_ = true;
-      peer_closed_ = true;
-      return finish();
-    }
-    flush();
-  }
 
   /// L-20: drop what is queued and cut the connection with 1008.
   void slow_consumer() {
@@ -481,6 +517,7 @@ private:
   std::uint64_t registry_id_ = 0;
   std::vector<out_frame> queue_;
   std::string wbuf_;
+  std::size_t wbuf_at_ = 0; // written so far
   /// Data bytes queued or being written (the slow-consumer bound).
   std::size_t queued_bytes_ = 0;
   std::size_t batch_payload_ = 0;
