@@ -106,31 +106,68 @@ struct app_state {
     return out;
   }
 
-  /// Pushes the message to these members (one encoding pass per encoding).
-  void deliver(const route_request& req, const std::vector<std::string>& ids) {
+  /// The delivery frame of a request, encoded at most once per encoding.
+  static shared_frame delivery_of(const route_request& req) {
     const char* t = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
     (req.kind == route_kind::broadcast ? metrics::routed_broadcast : metrics::routed_send) += 1;
     auto ts = now_ms();
-    shared_frame frame([&](proto::encoding enc) { return proto::encode_delivery(enc, t, req.nonce(), req.payload(), ts, req.raw_payload);
+    return shared_frame([&req, t, ts](proto::encoding enc) {
+      return proto::encode_delivery(enc, t, req.nonce(), req.payload(), ts, req.raw_payload);
     });
+  }
+
+  void push(shared_frame& frame, std::string_view id) {
+    if (auto it = members.find(id); it != members.end() && it->second.out)
+      it->second.out->send(frame.bytes(it->second.enc));
+  }
+
+  /// Pushes the message to these members (the router's choice).
+  void deliver(const route_request& req, const std::vector<std::string>& ids) {
+    auto frame = delivery_of(req);
     for (const auto& id : ids)
-      if (auto it = members.find(id); it != members.end() && it->second.out)
-        it->second.out->send(frame.bytes(it->second.enc));
+      push(frame, id);
+  }
+
+  /// Pushes the message to these members of the index.
+  void deliver(const route_request& req, const std::vector<const query::indexed_client*>& to) {
+    auto frame = delivery_of(req);
+    for (const auto* c : to)
+      push(frame, c->client_id);
+  }
+
+  void observe(std::chrono::steady_clock::time_point started) {
+    metrics::observe_query_us(
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());
   }
 
   /// A query addressed to this application only; returns the reply frame.
   std::string route(const route_request& req) {
     auto started = std::chrono::steady_clock::now();
+    bool message = req.kind == route_kind::send || req.kind == route_kind::broadcast;
     // Load balancing over everyone (no ops, selector or key): sample instead
     // of listing every member (W2).
     if (req.kind == route_kind::send && req.q.ops.empty() && !req.q.selector && !req.q.key)
       if (const auto* c = index.sample(req.q, rng)) {
-        deliver(req, {c->client_id});
+        deliver(req, std::vector<const query::indexed_client*>{c});
         return {};
       }
+    // No selector or key: R-1's final set is the filtered members (else, with
+    // `optional`, the eligible ones) in id order, as index.filter gives them,
+    // so the members are delivered to without building candidates (W1, W3).
+    if (message && !req.q.selector && !req.q.key) {
+      auto found = index.filter(req.q);
+      if (found.empty() && req.q.optional)
+        found = index.eligible(req.q);
+      observe(started);
+      if (found.empty())
+        return req.q.droppable ? std::string{} : reply_no_route(req);
+      if (req.kind == route_kind::send)
+        found = {found[rng() % found.size()]}; // R-4's uniform pick
+      deliver(req, found);
+      return {};
+    }
     auto fs = final_set(req.q, req.kind == route_kind::proxy);
-    metrics::observe_query_us(
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - started).count());
+    observe(started);
     if (req.kind == route_kind::query_nodes) {
       ++metrics::routed_query;
       query::array nodes;
