@@ -8,15 +8,12 @@
 //
 // Everything runs on the session's strand. Reading: the session waits until
 // the socket is readable, then reads until it would block; an idle connection
-// holds no read buffer. At most `max_inflight` messages wait in the actor's
-// mailbox before reading pauses (inbound backpressure; the actor's credit is
-// an atomic counter, and a paused session is woken for it only once half the
-// backlog is handled). Bytes read
-// but not yet fed wait in `pending_`. Writing: one write in flight carrying
-// every frame queued meanwhile (a slow reader gets many frames per syscall),
-// the queue bounded in bytes; a connection over the bound is cut as a slow
-// consumer (L-20). Closing: queued frames are flushed, then a close frame;
-// the peer has `close_grace` to answer it before the socket is closed.
+// holds no read buffer, and bytes read but not yet fed wait in `pending_`.
+// At most `max_inflight` messages wait in the actor's mailbox before reading
+// pauses (net/read_credit). Writing (net/ws_writer): every frame queued
+// meanwhile leaves in one batch, the queue bounded in bytes; a connection
+// over the bound is cut as a slow consumer (L-20). Closing: queued frames
+// are flushed, then a close frame; the peer has `close_grace` to answer it.
 
 #include <algorithm>
 #include <array>
@@ -41,6 +38,8 @@
 #include "actors/metrics.hpp"
 #include "net/context.hpp"
 #include "net/handoff.hpp"
+#include "net/read_credit.hpp"
+#include "net/ws_writer.hpp"
 #include "proto/errors.hpp"
 #include "proto/ws_frame.hpp"
 
@@ -61,7 +60,7 @@ constexpr auto close_grace = std::chrono::seconds(2);
 constexpr int reads_per_turn = 16;
 /// A write carries queued frames up to about this many bytes.
 constexpr std::size_t write_batch = 1 << 20;
-/// Buffer capacity (read leftovers, write batch) an idle connection keeps.
+/// Buffer capacity of read leftovers an idle connection keeps.
 constexpr std::size_t idle_buffer = 4096;
 
 /// Where reads land; only bytes not yet fed are copied out (`pending_`).
@@ -91,20 +90,12 @@ private:
   std::weak_ptr<ws_session> session_;
 };
 
-/// A frame waiting to be written: a data frame of the connection's encoding,
-/// a control frame, or raw bytes (the handshake response).
-struct out_frame {
-  std::shared_ptr<const std::string> bytes;
-  ws::opcode op;
-  bool raw = false;
-};
-
 class ws_session : public wakeable, public std::enable_shared_from_this<ws_session> {
 public:
   ws_session(context& ctx, tcp::socket socket, proto::encoding enc, std::string peer_ip)
     : ctx_(ctx), socket_(std::move(socket)), enc_(enc),
       data_op_(proto::is_binary(enc) ? ws::opcode::binary : ws::opcode::text), peer_ip_(std::move(peer_ip)),
-      timer_(socket_.get_executor()), reader_(ctx.net.max_frame_bytes) {}
+      timer_(socket_.get_executor()), reader_(ctx.net.max_frame_bytes), writer_(data_op_, ctx.net.max_outbound_bytes) {}
 
   ~ws_session() {
     if (registry_id_) {
@@ -122,7 +113,7 @@ public:
       if (auto s = weak.lock())
         asio::post(s->socket_.get_executor(), [s] { s->goodbye(); });
     });
-    queue_.push_back({std::make_shared<const std::string>(std::move(accept)), ws::opcode::text, true});
+    writer_.push({std::make_shared<const std::string>(std::move(accept)), ws::opcode::text, true});
     // L-1: hello goes out with the handshake response, before anything the
     // client's frames cause (even a close of its own).
     push(std::make_shared<const std::string>(
@@ -184,10 +175,6 @@ public:
     read_more();
   }
 
-  /// Negative (more acks than frames) counts as none.
-  std::int64_t inflight() const {
-    return std::max<std::int64_t>(0, static_cast<std::int64_t>(sent_.load() - acked_.load()));
-  }
 
   void goodbye() {
     if (close_requested_)
@@ -216,7 +203,7 @@ private:
         if (pending_.capacity() > idle_buffer)
           std::string().swap(pending_);
       }
-      if (read_done_ || paused_.load())
+      if (read_done_ || credit_.paused())
         return;
       auto& buf = scratch();
       error_code ec;
@@ -249,17 +236,12 @@ private:
 
   /// True (and paused) when the actor has `max_inflight` frames unhandled.
   bool blocked() {
-    if (!actor_ || inflight() < max_inflight)
+    if (!actor_ || credit_.inflight() < max_inflight)
       return false;
     // Paused: no operation holds us, so hold ourselves until credit comes.
-    // ack() wakes us once it sees `paused_` and the backlog at `resume_at`;
-    // acks that came before the flag are seen by the second check (seq_cst).
     paused_self_ = shared_from_this();
-    paused_.store(true);
-    if (inflight() > resume_at)
+    if (credit_.pause(resume_at))
       return true;
-    if (!paused_.exchange(false))
-      return true; // an ack() took the flag: its credit() comes and reads
     paused_self_.reset();
     return false;
   }
@@ -275,7 +257,7 @@ private:
         case ws::frame_reader::kind::need_more: break;
         case ws::frame_reader::kind::message:
           if (actor_ && !close_requested_) {
-            sent_.fetch_add(1);
+            credit_.sent();
             caf::anon_send(actor_, actors::frame_atom::value, std::move(e.data));
           }
           break;
@@ -334,53 +316,32 @@ private:
   void push(std::shared_ptr<const std::string> frame) {
     if (close_requested_)
       return;
-    queued_bytes_ += frame->size();
-    if (queued_bytes_ > ctx_.net.max_outbound_bytes)
+    if (!writer_.push({std::move(frame), data_op_}))
       return slow_consumer();
     ++actors::metrics::frames_out;
-    queue_.push_back({std::move(frame), data_op_});
   }
 
-  /// A pong counts against the outbound bound too: a client that floods
-  /// pings without reading is cut like any slow consumer.
   void push_control(ws::opcode op, std::string payload) {
     if (close_requested_)
       return;
-    out_frame f{std::make_shared<const std::string>(std::move(payload)), op};
-    queued_bytes_ += counted(f);
-    if (queued_bytes_ > ctx_.net.max_outbound_bytes)
+    if (!writer_.push({std::make_shared<const std::string>(std::move(payload)), op}))
       return slow_consumer();
-    queue_.push_back(std::move(f));
     flush();
   }
 
-  /// What a queued frame counts against SINGYEONG_MAX_OUTBOUND_BYTES (the
-  /// close frame, written once, counts nothing).
-  std::size_t counted(const out_frame& f) const {
-    if (f.raw || f.op == ws::opcode::close)
-      return 0;
-    return f.op == data_op_ ? f.bytes->size() : f.bytes->size() + 2;
-  }
-
-  /// Starts a write of everything queued (when none is in flight); once the
-  /// queue is empty after a close was asked for, the close frame goes.
+  /// Writes what is queued (unless the socket is full); once the queue is
+  /// empty after a close was asked for, the close frame goes last.
   void flush() {
     if (writing_ || finished_)
       return;
     for (;;) {
-      wbuf_.clear();
-      wbuf_at_ = 0;
-      batch_payload_ = 0;
-      std::size_t taken = 0;
-      for (; taken < queue_.size() && (taken == 0 || wbuf_.size() < write_batch); ++taken)
-        append(queue_[taken]);
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
-      if (queue_.empty() && close_requested_ && !close_queued_) {
+      writer_.take_batch(write_batch);
+      if (!writer_.queued() && close_requested_ && !close_queued_) {
         close_queued_ = true;
         auto body = close_code_ ? ws::close_payload(close_code_, close_reason_) : std::string();
-        append({std::make_shared<const std::string>(std::move(body)), ws::opcode::close});
+        writer_.add_to_batch({std::make_shared<const std::string>(std::move(body)), ws::opcode::close});
       }
-      if (wbuf_.empty()) {
+      if (writer_.batch_empty()) {
         if (close_queued_ && (close_received_ || read_done_))
           finish(); // the close handshake is done (or the peer is gone)
         else if (close_queued_)
@@ -389,74 +350,46 @@ private:
           finish();
         return;
       }
-      // Written at once while the socket takes it (the usual case): no
-      // asynchronous operation and no completion handler per batch. Only
-      // what the kernel does not take waits for the socket to be writable.
       if (!write_now())
         return;
     }
   }
 
-  /// Writes what is left of `wbuf_` without blocking. True when all of it is
-  /// written (the batch is done); false when the rest waits for writability
-  /// or the connection failed.
+  /// The batch, written at once while the socket takes it (the usual case:
+  /// no asynchronous operation, no completion handler). True when all of it
+  /// is written; otherwise the rest waits for writability, or the
+  /// connection failed.
   bool write_now() {
-    error_code ec;
-    std::size_t n = socket_.write_some(asio::buffer(wbuf_.data() + wbuf_at_, wbuf_.size() - wbuf_at_), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again)
-      ec = {};
-    if (ec) {
-      write_failed();
-      return false;
+    switch (writer_.write(socket_)) {
+      case ws_writer::progress::done: return true;
+      case ws_writer::progress::failed: write_failed(); return false;
+      case ws_writer::progress::blocked: break;
     }
-    wbuf_at_ += n;
-    if (wbuf_at_ < wbuf_.size()) {
-      writing_ = true;
-      socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code ec) { self->on_writable(ec); });
-      return false;
-    }
-    batch_written();
-    return true;
-  }
-
-  void on_writable(const error_code& ec) {
-    writing_ = false;
-    if (finished_)
-      return;
-    if (ec)
-      return write_failed();
-    if (write_now())
-      flush();
-  }
-
-  void batch_written() {
-    queued_bytes_ -= std::min(queued_bytes_, batch_payload_);
-    // An idle connection keeps at most a small write buffer (W6).
-    if (queue_.empty() && wbuf_.capacity() > idle_buffer)
-      std::string().swap(wbuf_);
+    writing_ = true;
+    socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
+      self->writing_ = false;
+      if (self->finished_)
+        return;
+      if (ec)
+        return self->write_failed();
+      if (self->write_now())
+        self->flush();
+    });
+    return false;
   }
 
   void write_failed() {
-    queue_.clear();
+    writer_.drop_queued();
     read_done_ = true;
     peer_closed_ = true;
     finish();
   }
 
-  void append(const out_frame& f) {
-    if (!f.raw)
-      ws::append_header(wbuf_, f.op, f.bytes->size());
-    batch_payload_ += counted(f);
-    wbuf_.append(*f.bytes);
-  }
-
-
-  /// L-20: drop what is queued and cut the connection with 1008.
   void slow_consumer() {
     ++actors::metrics::slow_consumers;
-    SY_LOG(warn, "ws") << "slow consumer disconnected peer=" << peer_ip_ << " queued_bytes=" << queued_bytes_;
-    queue_.clear(); // what is being written stays (its buffer is in use)
-    queued_bytes_ = 0;
+    SY_LOG(warn, "ws") << "slow consumer disconnected peer=" << peer_ip_
+                       << " queued_bytes=" << writer_.counted_bytes();
+    writer_.drop_queued();
     close_requested_ = true;
     close_code_ = 1008;
     close_reason_ = "slow consumer";
@@ -495,7 +428,7 @@ private:
   /// The connection is over for the actor: it quits and the router cleans up.
   void end_actor() {
     paused_self_.reset();
-    paused_.store(false);
+    credit_.cancel();
     if (actor_) {
       caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
       actor_ = nullptr;
@@ -515,17 +448,8 @@ private:
   std::atomic<bool> peer_closed_{false};
   handoff<inbox_item> inbox_;
   std::uint64_t registry_id_ = 0;
-  std::vector<out_frame> queue_;
-  std::string wbuf_;
-  std::size_t wbuf_at_ = 0; // written so far
-  /// Data bytes queued or being written (the slow-consumer bound).
-  std::size_t queued_bytes_ = 0;
-  std::size_t batch_payload_ = 0;
-  /// Frames handed to the actor (written on the strand) and frames it has
-  /// handled (any thread): their difference is the inbound backlog.
-  std::atomic<std::uint64_t> sent_{0};
-  std::atomic<std::uint64_t> acked_{0};
-  std::atomic<bool> paused_{false};
+  ws_writer writer_;
+  read_credit credit_;
   bool waiting_ = false;
   bool read_done_ = false;
   bool writing_ = false;
@@ -557,9 +481,7 @@ bool session_outbox::closed() const {
 
 void session_outbox::ack() {
   if (auto s = session_.lock()) {
-    auto acked = s->acked_.fetch_add(1) + 1;
-    if (s->paused_.load() && static_cast<std::int64_t>(s->sent_.load() - acked) <= resume_at &&
-        s->paused_.exchange(false))
+    if (s->credit_.ack(resume_at))
       asio::post(s->socket_.get_executor(), [s] { s->credit(); });
   }
 }

@@ -1,0 +1,77 @@
+#include "net/ws_writer.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/error.hpp>
+
+namespace sy::net {
+namespace {
+
+/// Buffer capacity an idle connection keeps (W6).
+constexpr std::size_t idle_buffer = 4096;
+
+} // namespace
+
+namespace ws = proto::ws;
+
+std::size_t ws_writer::counted(const out_frame& f) const {
+  // The handshake response and the close frame (written once) count nothing;
+  // a pong counts with its header, so a client flooding pings without
+  // reading is cut like any slow consumer.
+  if (f.raw || f.op == ws::opcode::close)
+    return 0;
+  return f.op == data_op_ ? f.bytes->size() : f.bytes->size() + 2;
+}
+
+bool ws_writer::push(out_frame f) {
+  counted_ += counted(f);
+  if (counted_ > max_bytes_)
+    return false;
+  queue_.push_back(std::move(f));
+  return true;
+}
+
+void ws_writer::append(const out_frame& f) {
+  if (!f.raw)
+    ws::append_header(batch_, f.op, f.bytes->size());
+  batch_counted_ += counted(f);
+  batch_.append(*f.bytes);
+}
+
+void ws_writer::take_batch(std::size_t max_batch) {
+  batch_.clear();
+  written_ = 0;
+  batch_counted_ = 0;
+  std::size_t taken = 0;
+  for (; taken < queue_.size() && (taken == 0 || batch_.size() < max_batch); ++taken)
+    append(queue_[taken]);
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+}
+
+ws_writer::progress ws_writer::write(boost::asio::ip::tcp::socket& socket) {
+  boost::system::error_code ec;
+  std::size_t n = socket.write_some(boost::asio::buffer(batch_.data() + written_, batch_.size() - written_), ec);
+  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
+    return progress::blocked;
+  if (ec)
+    return progress::failed;
+  written_ += n;
+  if (written_ < batch_.size())
+    return progress::blocked;
+  counted_ -= std::min(counted_, batch_counted_);
+  batch_counted_ = 0;
+  if (queue_.empty() && batch_.capacity() > idle_buffer)
+    std::string().swap(batch_);
+  else
+    batch_.clear();
+  written_ = 0;
+  return progress::done;
+}
+
+void ws_writer::drop_queued() {
+  queue_.clear();
+  counted_ = batch_counted_;
+}
+
+} // namespace sy::net

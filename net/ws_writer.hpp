@@ -1,0 +1,67 @@
+#pragma once
+// The outbound side of one websocket connection: frames queue up, bounded in
+// bytes (L-20), and leave in batches: every frame queued meanwhile goes into
+// one buffer (a slow reader gets many frames per syscall), written without
+// blocking. The session decides when to write and what to do when the socket
+// is full; this holds the queue, the batch and how much of it is written.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "proto/ws_frame.hpp"
+
+namespace sy::net {
+
+/// A frame waiting to be written: a data frame of the connection's encoding,
+/// a control frame, or raw bytes (the handshake response).
+struct out_frame {
+  std::shared_ptr<const std::string> bytes;
+  proto::ws::opcode op;
+  bool raw = false;
+};
+
+class ws_writer {
+public:
+  ws_writer(proto::ws::opcode data_op, std::size_t max_bytes) : data_op_(data_op), max_bytes_(max_bytes) {}
+
+  /// Queues a frame; false when it puts the connection over its bound (the
+  /// caller then cuts it as a slow consumer).
+  bool push(out_frame f);
+  /// Frames queued and not yet in a batch.
+  bool queued() const { return !queue_.empty(); }
+  /// Bytes counted against the bound (queued plus the batch being written).
+  std::size_t counted_bytes() const { return counted_; }
+  /// Starts a new batch with the queued frames (about `max_batch` bytes at
+  /// most, at least one frame).
+  void take_batch(std::size_t max_batch);
+  /// Adds a frame to the batch itself (the close frame, after the last one).
+  void add_to_batch(const out_frame& f) { append(f); }
+  /// Nothing to write in the batch.
+  bool batch_empty() const { return batch_.empty(); }
+
+  enum class progress { done, blocked, failed };
+  /// Writes what is left of the batch without blocking: all of it (done;
+  /// its bytes are released), part or none (blocked: the socket is full),
+  /// or an error (failed).
+  progress write(boost::asio::ip::tcp::socket& socket);
+  /// Drops what is queued (what is being written stays: its buffer is in use).
+  void drop_queued();
+
+private:
+  void append(const out_frame& f);
+  std::size_t counted(const out_frame& f) const;
+
+  proto::ws::opcode data_op_;
+  std::size_t max_bytes_;
+  std::vector<out_frame> queue_;
+  std::string batch_;
+  std::size_t written_ = 0;       // of batch_
+  std::size_t counted_ = 0;       // against max_bytes_
+  std::size_t batch_counted_ = 0; // of those, in batch_
+};
+
+} // namespace sy::net
