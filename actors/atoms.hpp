@@ -113,7 +113,7 @@ struct route_request {
   /// in its place. Empty when the payload is in `frame`.
   std::string raw_payload;
   /// d.payload of the frame as a tree (null when absent, or when it is only
-  /// in `raw_payload`: see payload_value() in delivery.hpp).
+  /// in `raw_payload`).
   const query::value& payload() const {
     static const query::value none;
     const query::value* d = frame.find("d");

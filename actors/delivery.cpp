@@ -5,7 +5,6 @@
 #include "actors/metrics.hpp"
 #include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
-#include "proto/json.hpp"
 
 namespace sy::actors {
 
@@ -27,15 +26,6 @@ std::int64_t now_ms() {
 void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_frame& f) {
   if (out)
     out->send(std::make_shared<const std::string>(proto::encode_frame(enc, f)));
-}
-
-query::value payload_value(const route_request& req) {
-  if (req.raw_payload.empty())
-    return req.payload();
-  query::value v;
-  std::string err;
-  proto::parse_json(req.raw_payload, v, err); // validated when the frame was decoded
-  return v;
 }
 
 std::string reply_empty(const route_request& req) {

@@ -34,10 +34,6 @@ std::int64_t now_ms();
 /// Sends one frame to one outbox in its encoding.
 void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_frame& f);
 
-/// d.payload of a route request as a value, decoded from its raw text when
-/// it was kept as text.
-query::value payload_value(const route_request& req);
-
 /// The reply when no client matches: D-5's no_route (nothing when the query
 /// is droppable), or D-6's empty QUERY_NODES answer. Not for proxies.
 std::string reply_empty(const route_request& req);

@@ -178,7 +178,10 @@ std::string combine(router_actor* self, gathering& g) {
     auto& d = remote[node->second];
     d.event = event;
     d.nonce = g.req.nonce();
-    d.payload = payload_value(g.req);
+    if (g.req.raw_payload.empty())
+      d.payload = g.req.payload();
+    else
+      d.raw_payload = g.req.raw_payload;
     d.targets.emplace_back(std::move(c.app_id), std::move(c.client_id));
   }
   for (auto& [app, ids] : local)
@@ -377,6 +380,7 @@ void on_peer_deliver(router_actor* self, const std::string& json) {
   req.kind = d->event == "BROADCAST" ? route_kind::broadcast : route_kind::send;
   req.frame = query::value{query::object{
     {"d", query::value{query::object{{"nonce", std::move(d->nonce)}, {"payload", std::move(d->payload)}}}}}};
+  req.raw_payload = std::move(d->raw_payload);
   std::map<std::string, std::vector<std::string>> by_app;
   for (auto& [app, cid] : d->targets)
     by_app[app].push_back(std::move(cid));

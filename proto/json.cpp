@@ -36,9 +36,14 @@ struct builder {
   /// Whether the text has a \u escape at all (else no string needs the check).
   bool escapes = true;
 
-  // -- d.payload kept as text (parse_json_frame) ------------------------------
+  // -- one member kept as text (parse_json_frame, parse_json_keeping) --------
   /// Where the raw payload goes; null = build everything.
   std::string_view* raw = nullptr;
+  /// Which member: `inner` of the top-level object (level 1), or `inner` of
+  /// its member `outer` (level 2).
+  std::string_view outer = "d";
+  std::string_view inner = "payload";
+  int level = 2;
   std::string_view text; // the original text (offsets match the copy)
   rapidjson::InsituStringStream* in = nullptr;
   enum class at { other, d_next, in_d, capturing, captured, after, done };
@@ -61,7 +66,7 @@ struct builder {
   /// A value just ended at nesting `depth` (after --depth for containers):
   /// true when it was the payload, for which a null is put instead.
   bool ended_value() {
-    if (where == at::capturing && depth == 2) {
+    if (where == at::capturing && depth == level) {
       where = at::captured;
       vals.emplace_back(); // the stand-in
       return true;
@@ -85,16 +90,16 @@ struct builder {
   }
   void on_key(const char* s, rapidjson::SizeType n) {
     std::string_view k(s, n);
-    if (where == at::captured && depth == 2)
+    if (where == at::captured && depth == level)
       finish_raw();
-    if (depth == 1 && k == "d") {
+    if (level == 2 && depth == 1 && k == outer) {
       if (took)
         dup = true;
       else if (where == at::other)
         where = at::d_next;
-    } else if (depth == 2 && k == "payload" && where == at::after) {
+    } else if (depth == level && k == inner && where == at::after) {
       dup = true;
-    } else if (where == at::in_d && depth == 2 && k == "payload") {
+    } else if (where == at::in_d && depth == level && k == inner) {
       took = true;
       // The key (maybe written with escapes) starts here; its value starts
       // after its closing quote, spaces, ':' and spaces.
@@ -155,10 +160,10 @@ struct builder {
       ended_value();
       return true;
     }
-    if (where == at::captured && depth == 1)
-      finish_raw(); // d closes right after the payload
-    if ((where == at::in_d || where == at::after) && depth == 1)
-      where = at::done; // the end of d: nothing more to capture
+    if (where == at::captured && depth == level - 1)
+      finish_raw(); // the object closes right after the member
+    if ((where == at::in_d || where == at::after) && depth == level - 1)
+      where = at::done; // the end of the object: nothing more to capture
     return false;
   }
 
@@ -251,7 +256,14 @@ void write(Writer& w, const value& v) {
 
 namespace {
 
-bool parse(std::string_view text, value& out, std::string& error, std::string_view* raw, bool* dup = nullptr) {
+struct capture {
+  std::string_view* raw;
+  std::string_view outer; // empty: `inner` is a top-level member
+  std::string_view inner;
+  bool dup = false;
+};
+
+bool parse(std::string_view text, value& out, std::string& error, capture* cap) {
   // A NUL byte inside the text would end RapidJSON's input early.
   if (text.find('\0') != std::string_view::npos) {
     error = "invalid JSON: NUL byte at offset " + std::to_string(text.find('\0'));
@@ -281,7 +293,13 @@ bool parse(std::string_view text, value& out, std::string& error, std::string_vi
     }
   } reset_after;
   builder b{vals, keys};
-  b.raw = raw;
+  if (cap) {
+    b.raw = cap->raw;
+    b.outer = cap->outer;
+    b.inner = cap->inner;
+    b.level = cap->outer.empty() ? 1 : 2;
+    b.where = b.level == 1 ? builder::at::in_d : builder::at::other;
+  }
   b.text = text;
   b.escapes = text.find("\\u") != std::string_view::npos;
   // Parsed in place in a per-thread copy (the fast path of RapidJSON's
@@ -322,8 +340,8 @@ bool parse(std::string_view text, value& out, std::string& error, std::string_vi
     return false;
   }
   out = std::move(vals.back());
-  if (dup)
-    *dup = b.dup;
+  if (cap)
+    cap->dup = b.dup;
   return true;
 }
 
@@ -331,16 +349,21 @@ bool parse(std::string_view text, value& out, std::string& error, std::string_vi
 
 bool parse_json(std::string_view text, value& out, std::string& error) { return parse(text, out, error, nullptr); }
 
-bool parse_json_frame(std::string_view text, value& out, std::string& error, std::string_view& raw_payload) {
-  raw_payload = {};
-  std::string_view raw;
-  bool dup = false;
-  if (!parse(text, out, error, &raw, &dup))
+bool parse_json_keeping(std::string_view text, value& out, std::string& error, std::string_view& raw,
+                        std::string_view outer, std::string_view inner) {
+  raw = {};
+  std::string_view kept;
+  capture cap{&kept, outer, inner};
+  if (!parse(text, out, error, &cap))
     return false;
-  if (dup) // rare: duplicate keys; the whole tree is built instead
+  if (cap.dup) // rare: duplicate keys; the whole tree is built instead
     return parse(text, out, error, nullptr);
-  raw_payload = raw;
+  raw = kept;
   return true;
+}
+
+bool parse_json_frame(std::string_view text, value& out, std::string& error, std::string_view& raw_payload) {
+  return parse_json_keeping(text, out, error, raw_payload, "d", "payload");
 }
 
 namespace {

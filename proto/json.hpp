@@ -25,6 +25,12 @@ bool parse_json(std::string_view text, query::value& out, std::string& error);
 /// re-encoded for nothing (issue 6's profile).
 bool parse_json_frame(std::string_view text, query::value& out, std::string& error, std::string_view& raw_payload);
 
+/// The same for any one member: `inner` of the top-level object when `outer`
+/// is empty, else `inner` of its first object member `outer`. With
+/// duplicate keys (the last one counts, value::find) nothing is kept.
+bool parse_json_keeping(std::string_view text, query::value& out, std::string& error, std::string_view& raw,
+                        std::string_view outer, std::string_view inner);
+
 /// Serialises a value as compact JSON.
 std::string to_json(const query::value& v);
 

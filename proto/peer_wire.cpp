@@ -103,14 +103,28 @@ std::string encode(const peer_delivery& d) {
   query::array targets;
   for (const auto& [app, cid] : d.targets)
     targets.push_back(value{query::array{value{app}, value{cid}}});
-  return to_json(value{query::object{{"event", value{d.event}}, {"nonce", d.nonce}, {"payload", d.payload},
-                                     {"targets", value{std::move(targets)}}}});
+  std::string s = R"({"event":)";
+  append_json(s, value{d.event});
+  s += R"(,"nonce":)";
+  append_json(s, d.nonce);
+  s += R"(,"payload":)";
+  if (d.raw_payload.empty())
+    append_json(s, d.payload);
+  else
+    s += d.raw_payload;
+  s += R"(,"targets":)";
+  append_json(s, value{std::move(targets)});
+  s += '}';
+  return s;
 }
 
 std::optional<peer_delivery> decode_peer_delivery(std::string_view json) {
-  auto v = parse(json);
-  if (!v)
+  value whole;
+  std::string err;
+  std::string_view raw;
+  if (!parse_json_keeping(json, whole, err, raw, {}, "payload") || !whole.is_object())
     return std::nullopt;
+  const value* v = &whole;
   const value* event = v->find("event");
   const value* targets = v->find("targets");
   if (!event || !event->is_string() || !targets || !targets->is_array())
@@ -121,6 +135,7 @@ std::optional<peer_delivery> decode_peer_delivery(std::string_view json) {
     d.nonce = *n;
   if (const value* p = v->find("payload"))
     d.payload = *p;
+  d.raw_payload = std::string(raw);
   for (const auto& t : targets->as_array()) {
     if (!t.is_array() || t.as_array().size() != 2 || !t.as_array()[0].is_string() || !t.as_array()[1].is_string())
       return std::nullopt;

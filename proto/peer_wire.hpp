@@ -41,6 +41,9 @@ struct peer_delivery {
   std::string event; // "SEND" | "BROADCAST"
   query::value nonce;
   query::value payload;
+  /// The payload's JSON text when it was kept as text (then `payload` is
+  /// unused): forwarded between nodes without being built or re-encoded.
+  std::string raw_payload;
   std::vector<std::pair<std::string, std::string>> targets; // (app id, client id)
 };
 

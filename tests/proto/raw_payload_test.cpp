@@ -13,6 +13,7 @@
 #include "proto/dispatch.hpp"
 #include "proto/frame.hpp"
 #include "proto/json.hpp"
+#include "proto/peer_wire.hpp"
 #include "query/value.hpp"
 
 using sy::query::value;
@@ -200,4 +201,39 @@ TEST_CASE("a delivery from a payload kept as text equals the one from its tree, 
   for (auto enc : {proto::encoding::msgpack, proto::encoding::etf})
     CHECK(proto::encode_delivery(enc, "BROADCAST", nonce, value{}, 42, raw) ==
           proto::encode_delivery(enc, "BROADCAST", nonce, tree, 42));
+}
+
+TEST_CASE("a peer delivery carries a payload kept as text between nodes as that text") {
+  proto::peer_delivery d;
+  d.event = "BROADCAST";
+  d.nonce = value{std::string("n")};
+  d.raw_payload = R"({ "a" : [1, 2.50], "big": 123456789012345678901234567890 })";
+  d.targets = {{"app", "c1"}, {"app", "c2"}};
+  std::string wire = proto::encode(d);
+  CHECK(wire.find(d.raw_payload) != std::string::npos);
+  auto back = proto::decode_peer_delivery(wire);
+  REQUIRE(back);
+  CHECK(back->raw_payload == d.raw_payload);
+  CHECK(back->event == "BROADCAST");
+  CHECK(back->nonce == d.nonce);
+  CHECK(back->targets == d.targets);
+  // A payload held as a tree (from a msgpack or ETF sender) travels as JSON.
+  proto::peer_delivery t;
+  t.event = "SEND";
+  t.payload = json(R"({"k":[true,null]})");
+  t.targets = {{"app", "c1"}};
+  back = proto::decode_peer_delivery(proto::encode(t));
+  REQUIRE(back);
+  CHECK(json(back->raw_payload) == t.payload);
+  CHECK(back->nonce.is_null());
+  // Deliveries without the payload, or with it twice, still decode.
+  back = proto::decode_peer_delivery(R"({"event":"SEND","targets":[["a","b"]]})");
+  REQUIRE(back);
+  CHECK(back->raw_payload.empty());
+  CHECK(back->payload.is_null());
+  back = proto::decode_peer_delivery(R"({"event":"SEND","payload":1,"payload":2,"targets":[]})");
+  REQUIRE(back);
+  CHECK(back->raw_payload.empty());
+  CHECK(back->payload == value{std::int64_t{2}});
+  CHECK_FALSE(proto::decode_peer_delivery(R"({"event":"SEND","payload":[1,"targets":[]})"));
 }
