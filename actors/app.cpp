@@ -160,7 +160,7 @@ struct app_state {
         found = index.eligible(req.q);
       observe(started);
       if (found.empty())
-        return req.q.droppable ? std::string{} : reply_no_route(req);
+        return reply_empty(req);
       if (req.kind == route_kind::send)
         found = {found[rng() % found.size()]}; // R-4's uniform pick
       deliver(req, found);
@@ -181,7 +181,7 @@ struct app_state {
       return {};
     }
     if (fs.members.empty()) {
-      return req.q.droppable ? std::string{} : reply_no_route(req);
+      return reply_empty(req);
     }
     std::vector<std::string> ids;
     if (req.kind == route_kind::broadcast) {

@@ -346,13 +346,6 @@ void on_frame(client_actor* self, const std::string& bytes) {
   auto res = proto::decode_frame(st.conn.enc, bytes, f);
   if (!res.ok)
     return fatal(self, res.error);
-  // Only a SEND or BROADCAST forwards d.payload without reading it; for
-  // anything else (UPDATE_METADATA's `payload` key, say) the tree is whole.
-  if (!f.raw_payload.empty()) {
-    const std::string* t = f.t();
-    if (f.opcode != static_cast<long long>(proto::op::dispatch) || !t || (*t != "SEND" && *t != "BROADCAST"))
-      f.materialize();
-  }
   if (!st.identified) {
     if (f.opcode != static_cast<long long>(proto::op::identify))
       return fatal(self, errors::not_identified); // L-2

@@ -360,11 +360,17 @@ private:
   /// is written; otherwise the rest waits for writability, or the
   /// connection failed.
   bool write_now() {
-    switch (writer_.write(socket_)) {
-      case ws_writer::progress::done: return true;
-      case ws_writer::progress::failed: write_failed(); return false;
-      case ws_writer::progress::blocked: break;
+    auto rest = writer_.unwritten();
+    error_code ec;
+    std::size_t n = socket_.write_some(asio::buffer(rest.data(), rest.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      n = 0;
+    } else if (ec) {
+      write_failed();
+      return false;
     }
+    if (writer_.advance(n))
+      return true;
     writing_ = true;
     socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](error_code ec) {
       self->writing_ = false;

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include <boost/asio/buffer.hpp>
-#include <boost/asio/error.hpp>
 
 namespace sy::net {
 namespace {
@@ -49,16 +47,10 @@ void ws_writer::take_batch(std::size_t max_batch) {
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
 }
 
-ws_writer::progress ws_writer::write(boost::asio::ip::tcp::socket& socket) {
-  boost::system::error_code ec;
-  std::size_t n = socket.write_some(boost::asio::buffer(batch_.data() + written_, batch_.size() - written_), ec);
-  if (ec == boost::asio::error::would_block || ec == boost::asio::error::try_again)
-    return progress::blocked;
-  if (ec)
-    return progress::failed;
+bool ws_writer::advance(std::size_t n) {
   written_ += n;
   if (written_ < batch_.size())
-    return progress::blocked;
+    return false;
   counted_ -= std::min(counted_, batch_counted_);
   batch_counted_ = 0;
   if (queue_.empty() && batch_.capacity() > idle_buffer)
@@ -66,7 +58,7 @@ ws_writer::progress ws_writer::write(boost::asio::ip::tcp::socket& socket) {
   else
     batch_.clear();
   written_ = 0;
-  return progress::done;
+  return true;
 }
 
 void ws_writer::drop_queued() {

@@ -2,15 +2,15 @@
 // The outbound side of one websocket connection: frames queue up, bounded in
 // bytes (L-20), and leave in batches: every frame queued meanwhile goes into
 // one buffer (a slow reader gets many frames per syscall), written without
-// blocking. The session decides when to write and what to do when the socket
+// blocking. The session writes to its socket and decides what to do when it
 // is full; this holds the queue, the batch and how much of it is written.
+// No Asio here: it is only bytes.
 
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <boost/asio/ip/tcp.hpp>
 
 #include "proto/ws_frame.hpp"
 
@@ -43,11 +43,11 @@ public:
   /// Nothing to write in the batch.
   bool batch_empty() const { return batch_.empty(); }
 
-  enum class progress { done, blocked, failed };
-  /// Writes what is left of the batch without blocking: all of it (done;
-  /// its bytes are released), part or none (blocked: the socket is full),
-  /// or an error (failed).
-  progress write(boost::asio::ip::tcp::socket& socket);
+  /// What of the batch is not written yet.
+  std::string_view unwritten() const { return std::string_view(batch_).substr(written_); }
+  /// `n` more bytes of the batch were written; true when that was all of it
+  /// (its bytes no longer count against the bound).
+  bool advance(std::size_t n);
   /// Drops what is queued (what is being written stays: its buffer is in use).
   void drop_queued();
 

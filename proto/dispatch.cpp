@@ -32,10 +32,7 @@ std::string encode_delivery(encoding enc, std::string_view t, const value& nonce
   if (enc != encoding::json) {
     if (raw_payload.empty())
       return encode_frame(enc, dispatch(std::string(t), delivery(nonce, payload), ts));
-    value decoded;
-    std::string err;
-    parse_json(raw_payload, decoded, err); // validated when the frame was decoded
-    return encode_frame(enc, dispatch(std::string(t), delivery(nonce, std::move(decoded)), ts));
+    return encode_frame(enc, dispatch(std::string(t), delivery(nonce, kept_value(raw_payload)), ts));
   }
   std::string s;
   s.reserve(96 + raw_payload.size());

@@ -54,9 +54,7 @@ void put_payload(value& body, std::string_view raw) {
     if (m.key == "d" && m.val.is_object()) {
       for (auto& dm : m.val.as_object())
         if (dm.key == "payload") {
-          std::string err;
-          if (!parse_json(raw, dm.val, err))
-            dm.val = value{};
+          dm.val = kept_value(raw);
           return;
         }
       return;
@@ -109,6 +107,13 @@ decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& o
   const value* o = out.body.find("op");
   if (o && o->is_int())
     out.opcode = o->as_int();
+  // Only a SEND or BROADCAST forwards d.payload without reading it; any other
+  // frame (UPDATE_METADATA's own `payload` key, say) gets its whole tree.
+  if (!out.raw_payload.empty()) {
+    const std::string* t = out.t();
+    if (out.opcode != static_cast<long long>(op::dispatch) || !t || (*t != "SEND" && *t != "BROADCAST"))
+      out.materialize();
+  }
   r.ok = true;
   return r;
 }

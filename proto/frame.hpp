@@ -32,9 +32,9 @@ bool is_supported(encoding e);
 /// A decoded client frame. `body` is the whole decoded map.
 struct client_frame {
   query::value body;
-  /// The exact JSON text of d.payload when the decoder kept it as text (JSON
-  /// frames, see parse_json_frame); `body` then holds a null in its place.
-  /// Empty when the payload is in `body` (or absent).
+  /// The exact JSON text of d.payload when the decoder kept it as text (a
+  /// JSON SEND or BROADCAST, see parse_json_frame); `body` then holds a null
+  /// in its place. Empty when the payload is in `body` (or absent).
   std::string raw_payload;
   /// Puts the payload kept as text into `body`, for code that reads the tree.
   void materialize();

@@ -40,10 +40,10 @@ struct builder {
   /// Where the raw payload goes; null = build everything.
   std::string_view* raw = nullptr;
   /// Which member: `inner` of the top-level object (level 1), or `inner` of
-  /// its member `outer` (level 2).
-  std::string_view outer = "d";
-  std::string_view inner = "payload";
-  int level = 2;
+  /// its member `outer` (level 2); set with `raw`.
+  std::string_view outer;
+  std::string_view inner;
+  int level = 0;
   std::string_view text; // the original text (offsets match the copy)
   rapidjson::InsituStringStream* in = nullptr;
   enum class at { other, d_next, in_d, capturing, captured, after, done };
@@ -360,6 +360,14 @@ bool parse_json_keeping(std::string_view text, value& out, std::string& error, s
     return parse(text, out, error, nullptr);
   raw = kept;
   return true;
+}
+
+value kept_value(std::string_view raw) {
+  value v;
+  std::string err;
+  if (!parse_json(raw, v, err))
+    return value{};
+  return v;
 }
 
 bool parse_json_frame(std::string_view text, value& out, std::string& error, std::string_view& raw_payload) {

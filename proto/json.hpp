@@ -25,6 +25,10 @@ bool parse_json(std::string_view text, query::value& out, std::string& error);
 /// re-encoded for nothing (issue 6's profile).
 bool parse_json_frame(std::string_view text, query::value& out, std::string& error, std::string_view& raw_payload);
 
+/// The value of a text kept by parse_json_frame or parse_json_keeping
+/// (validated then, so it decodes; null otherwise).
+query::value kept_value(std::string_view raw);
+
 /// The same for any one member: `inner` of the top-level object when `outer`
 /// is empty, else `inner` of its first object member `outer`. With
 /// duplicate keys (the last one counts, value::find) nothing is kept.

@@ -10,8 +10,11 @@ namespace {
 
 bool same_entry(const entry& a, const entry& b) { return a.type == b.type && a.val == b.val; }
 
-// R-1 step 2 (restricted filter, from the cached flag) and step 4.
-bool passes(const query& q, const indexed_client& c) { return (q.restricted || !c.restricted) && matches(q, c.md); }
+// R-1 step 2: the restricted filter, from the cached flag.
+bool allowed(const query& q, const indexed_client& c) { return q.restricted || !c.restricted; }
+
+// R-1 steps 2 and 4.
+bool passes(const query& q, const indexed_client& c) { return allowed(q, c) && matches(q, c.md); }
 
 void sort_by_id(std::vector<const indexed_client*>& v) {
   std::sort(v.begin(), v.end(), [](const auto* a, const auto* b) { return a->client_id < b->client_id; });
@@ -159,7 +162,7 @@ std::vector<const indexed_client*> member_index::eligible(const query& q) const 
   std::vector<const indexed_client*> out;
   out.reserve(by_id_.size());
   for (const auto& [id, s] : by_id_)
-    if (q.restricted || !slots_[s].restricted)
+    if (allowed(q, slots_[s]))
       out.push_back(&slots_[s]);
   return out;
 }

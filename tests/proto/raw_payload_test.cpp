@@ -237,3 +237,20 @@ TEST_CASE("a peer delivery carries a payload kept as text between nodes as that 
   CHECK(back->payload == value{std::int64_t{2}});
   CHECK_FALSE(proto::decode_peer_delivery(R"({"event":"SEND","payload":[1,"targets":[]})"));
 }
+
+TEST_CASE("decode_frame keeps the payload as text only for a SEND or BROADCAST dispatch") {
+  for (std::string text : {R"({"op":4,"t":"UPDATE_METADATA","d":{"payload":{"type":"integer","value":5}}})",
+                           R"({"op":4,"t":"QUERY_NODES","d":{"payload":[1]}})", R"({"op":1,"d":{"payload":[1]}})",
+                           R"({"op":4,"d":{"payload":[1]}})", R"({"op":"4","t":"SEND","d":{"payload":[1]}})"}) {
+    INFO(text);
+    proto::client_frame f;
+    REQUIRE(proto::decode_frame(proto::encoding::json, text, f).ok);
+    CHECK(f.raw_payload.empty());
+    CHECK(f.body == json(text));
+  }
+  for (std::string t : {"SEND", "BROADCAST"}) {
+    proto::client_frame f;
+    REQUIRE(proto::decode_frame(proto::encoding::json, R"({"d":{"payload":[1]},"t":")" + t + R"(","op":4})", f).ok);
+    CHECK(f.raw_payload == "[1]");
+  }
+}
