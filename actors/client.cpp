@@ -75,15 +75,19 @@ struct client_state {
   /// Read credit not yet given back to the session: while too many routes
   /// are unanswered the session stops reading (backpressure to the client;
   /// CAF's table of pending responses is not made for tens of thousands).
-  static constexpr std::size_t max_pending = 256;
+  static constexpr std::size_t max_pending = 512;
   std::size_t owed = 0;
+  std::size_t owed_bytes = 0;
 
-  /// One frame handled: give its read credit back, unless routes pile up.
-  void credit() {
-    if (pending.size() >= max_pending)
+  /// One frame of `bytes` bytes handled: give its read credit back, unless
+  /// routes pile up.
+  void credit(std::size_t bytes) {
+    if (pending.size() >= max_pending) {
       ++owed;
-    else
-      out->ack();
+      owed_bytes += bytes;
+    } else {
+      out->ack(1, bytes);
+    }
   }
 
   void send(const proto::server_frame& f) {
@@ -114,8 +118,10 @@ struct client_state {
       for (auto& b : p.after)
         out->send(std::move(b));
     }
-    for (; owed > 0 && pending.size() < max_pending; --owed)
-      out->ack();
+    if (owed > 0 && pending.size() < max_pending) {
+      out->ack(owed, owed_bytes);
+      owed = owed_bytes = 0;
+    }
   }
 
   /// Before an op 8: whatever waits goes out now (unanswered routes are moot).
@@ -409,7 +415,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
     [=](frame_atom, const std::string& bytes) {
       ++metrics::frames_in;
       on_frame(self, bytes);
-      self->state.credit();
+      self->state.credit(bytes.size());
     },
     [=](route_done_atom, std::uint64_t id, std::string& reply) { self->state.complete(id, std::move(reply)); },
     [=](hb_check_atom) { check_heartbeat(self); },

@@ -3,6 +3,7 @@
 // websocket sessions; tests implement it with a recorder. Every method may be
 // called from any thread.
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,8 +18,9 @@ public:
   virtual void send(std::shared_ptr<const std::string> frame) = 0;
   /// Writes what is queued, then closes with this websocket close code.
   virtual void close(std::uint16_t code, std::string reason) = 0;
-  /// One inbound frame has been processed (read credit, inbound backpressure).
-  virtual void ack() = 0;
+  /// Inbound frames have been processed: `frames` of them, `bytes` bytes in
+  /// all (read credit, inbound backpressure).
+  virtual void ack(std::size_t frames, std::size_t bytes) = 0;
   /// True once the peer has closed (nothing sent now can reach it).
   virtual bool closed() const { return false; }
 };

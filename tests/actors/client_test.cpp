@@ -187,6 +187,11 @@ TEST_CASE_FIXTURE(gateway, "every handled frame is acknowledged to the outbox on
   send(c, "{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":\"x\"}}}");
   send(c, "{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":1}}}");
   CHECK(c.out->acks() == 4);
+  // identify + the three frames above, each acknowledged with its own size
+  std::size_t bytes = identify_json("c1", "a").size() + std::string(heartbeat_json).size() +
+                      std::string("{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":\"x\"}}}").size() +
+                      std::string("{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":1}}}").size();
+  CHECK(c.out->acked_bytes() == bytes);
   CHECK_FALSE(c.out->closed());
 }
 

@@ -40,9 +40,10 @@ public:
     closes_.push_back({code, std::move(reason)});
   }
 
-  void ack() override {
+  void ack(std::size_t frames, std::size_t bytes) override {
     std::lock_guard<std::mutex> g{mx_};
-    ++acks_;
+    acks_ += frames;
+    acked_bytes_ += bytes;
   }
 
   // -- inspection -----------------------------------------------------------------
@@ -137,6 +138,12 @@ public:
     return acks_;
   }
 
+  /// Bytes of the acknowledged frames.
+  std::size_t acked_bytes() const {
+    std::lock_guard<std::mutex> g{mx_};
+    return acked_bytes_;
+  }
+
   static query::value decode(const std::string& bytes) {
     query::value v;
     std::string err;
@@ -151,6 +158,7 @@ private:
   std::vector<close_call> closes_;
   std::string events_;
   std::size_t acks_ = 0;
+  std::size_t acked_bytes_ = 0;
 };
 
 } // namespace sy::test
