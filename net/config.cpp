@@ -12,7 +12,7 @@
 namespace sy::net {
 namespace {
 
-enum class kind { port, positive, boolean, text, level, optional_port };
+enum class kind { port, positive, count, boolean, text, level, optional_port };
 
 struct definition {
   const char* name;
@@ -52,6 +52,7 @@ const std::vector<definition>& definitions() {
     {"SINGYEONG_METRICS_PER_APP", "false", kind::boolean, "per-application gauges on /metrics"},
     {"SINGYEONG_IO_THREADS", "1", kind::positive, "threads running sockets (Beast/Asio)"},
     {"SINGYEONG_WORKER_THREADS", "1", kind::positive, "threads running actors (CAF scheduler)"},
+    {"SINGYEONG_IO_SPIN_US", "50", kind::count, "µs an idle I/O thread polls before it sleeps"},
   };
   return defs;
 }
@@ -108,6 +109,8 @@ std::string check(const definition& d, const std::string& v) {
       auto n = parse_int(v);
       return n && *n >= 1 ? "" : "must be a positive integer";
     }
+    case kind::count:
+      return parse_int(v) ? "" : "must be a whole number, 0 or more";
     case kind::boolean: return v == "true" || v == "false" ? "" : "must be true or false";
     case kind::level: return log::parse_level(v) ? "" : "must be error, warn, info, debug or trace";
     case kind::text: return "";
@@ -234,6 +237,7 @@ load_result load_config(int argc, char** argv) {
   c.net.http_max_body_bytes = std::stoull(values["SINGYEONG_HTTP_MAX_BODY_BYTES"]);
   c.net.proxy_timeout_ms = std::stoll(values["SINGYEONG_PROXY_TIMEOUT_MS"]);
   c.net.io_threads = std::stoi(values["SINGYEONG_IO_THREADS"]);
+  c.net.io_spin = std::chrono::microseconds(std::stoll(values["SINGYEONG_IO_SPIN_US"]));
   c.worker_threads = std::stoi(values["SINGYEONG_WORKER_THREADS"]);
   c.gateway.auth = values["AUTH"];
   c.gateway.heartbeat_interval_ms = std::stoll(values["SINGYEONG_HEARTBEAT_INTERVAL_MS"]);

@@ -4,6 +4,7 @@
 // (for graceful shutdown). No Beast/Asio headers here on purpose.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -34,6 +35,8 @@ struct settings {
   std::size_t http_max_body_bytes = 16777216;
   std::int64_t proxy_timeout_ms = 30000;
   int io_threads = 2;
+  /// How long an idle I/O thread polls before it sleeps (CFG: SINGYEONG_IO_SPIN_US).
+  std::chrono::microseconds io_spin{50};
 };
 
 /// Live connections (websocket and HTTP), each with a function that says

@@ -17,6 +17,27 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto drain_limit = std::chrono::seconds(3);
 
+/// Runs the I/O loop, polling for up to `spin` after the last handler before
+/// blocking: a frame an actor answers within that time is written without
+/// waking a sleeping thread.
+void run_io(asio::io_context& ioc, std::chrono::microseconds spin) {
+  using clock = std::chrono::steady_clock;
+  auto last = clock::now();
+  for (;;) {
+    if (ioc.poll() > 0) {
+      last = clock::now();
+      continue;
+    }
+    if (ioc.stopped())
+      return;
+    if (clock::now() - last < spin)
+      continue;
+    if (ioc.run_one() == 0)
+      return;
+    last = clock::now();
+  }
+}
+
 /// Polls until every connection and the listener are gone (so no socket
 /// outlives the io_context) or the drain limit passes, then stops io.
 void drain(context& ctx, std::shared_ptr<asio::steady_timer> timer, std::chrono::steady_clock::time_point until) {
@@ -59,8 +80,8 @@ int serve(caf::actor_system& sys, caf::actor router, std::shared_ptr<const actor
     });
     std::vector<std::thread> threads;
     for (int i = 1; i < s.io_threads; ++i)
-      threads.emplace_back([&ctx] { ctx.ioc.run(); });
-    ioc->run();
+      threads.emplace_back([&ctx, &s] { run_io(ctx.ioc, s.io_spin); });
+    run_io(*ioc, s.io_spin);
     for (auto& t : threads)
       t.join();
   }

@@ -3,6 +3,7 @@
 import os
 import shutil
 import tempfile
+import time
 import unittest
 
 import node
@@ -16,8 +17,15 @@ ALL_VARIABLES = [
     "SINGYEONG_CLUSTER_NAME", "SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS", "SINGYEONG_PLUGINS_DIR",
     "SINGYEONG_LOG_LEVEL", "SINGYEONG_MAX_OUTBOUND_BYTES", "SINGYEONG_HTTP_MAX_BODY_BYTES",
     "SINGYEONG_CLUSTER_TLS_CA", "SINGYEONG_CLUSTER_TLS_CERT", "SINGYEONG_CLUSTER_TLS_KEY",
-    "SINGYEONG_METRICS_PER_APP",
+    "SINGYEONG_METRICS_PER_APP", "SINGYEONG_IO_SPIN_US",
 ]
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of a process so far."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def hello_interval(n):
@@ -149,6 +157,35 @@ class Config(unittest.TestCase):
     def test_CFG3_non_numeric_heartbeat_interval_in_the_environment_is_a_startup_error(self):
         self.assert_startup_error(settings={"SINGYEONG_HEARTBEAT_INTERVAL_MS": "abc"},
                                   names=["SINGYEONG_HEARTBEAT_INTERVAL_MS"])
+
+    def test_CFG_io_spin_accepts_zero_and_rejects_anything_but_a_whole_number(self):
+        n = self.start(settings={"SINGYEONG_IO_SPIN_US": "0", "SINGYEONG_HEARTBEAT_INTERVAL_MS": "1234"})
+        self.assertEqual(hello_interval(n), 1234)
+        self.stop(n)
+        for value in ("-1", "abc", "1.5", ""):
+            with self.subTest(SINGYEONG_IO_SPIN_US=value):
+                self.assert_startup_error(settings={"SINGYEONG_IO_SPIN_US": value}, names=["SINGYEONG_IO_SPIN_US"])
+
+    def test_CFG_an_idle_node_stops_polling_after_a_burst(self):
+        # The I/O thread polls for SINGYEONG_IO_SPIN_US after its last event,
+        # then sleeps: an idle node (clients connected, nothing sent) uses
+        # almost no CPU even right after traffic.
+        n = self.start(settings={"SINGYEONG_IO_SPIN_US": "1000"})
+        ws = n.ws()
+        try:
+            self.assertEqual(ws.recv_json(RECV)["op"], 0)
+            ws.send_json({"op": 1, "d": {"client_id": uid(), "application_id": "app"}})
+            self.assertEqual(ws.recv_json(RECV)["op"], 2)
+            for _ in range(200):
+                ws.send_json({"op": 5, "d": {}})
+            for _ in range(200):
+                self.assertEqual(ws.recv_json(RECV)["op"], 6)
+            before = cpu_seconds(n.proc.pid)
+            time.sleep(2.0)
+            used = cpu_seconds(n.proc.pid) - before
+            self.assertLess(used, 0.5, "an idle node used %.2f s of CPU in 2 s" % used)
+        finally:
+            ws.abort()
 
     def test_CFG19_an_unknown_log_level_is_a_startup_error(self):
         self.assert_startup_error(settings={"SINGYEONG_LOG_LEVEL": "nope"}, names=["SINGYEONG_LOG_LEVEL"])
