@@ -1,5 +1,6 @@
 #include "proto/json.hpp"
 
+#include "proto/json_fast.hpp"
 #include "proto/utf8.hpp"
 
 #include <cstring>
@@ -263,7 +264,7 @@ struct capture {
   bool dup = false;
 };
 
-bool parse(std::string_view text, value& out, std::string& error, capture* cap) {
+bool parse(std::string_view text, value& out, std::string& error, capture* cap, bool fast = true) {
   // A NUL byte inside the text would end RapidJSON's input early.
   if (text.find('\0') != std::string_view::npos) {
     error = "invalid JSON: NUL byte at offset " + std::to_string(text.find('\0'));
@@ -277,6 +278,10 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap) 
             + " at offset " + std::to_string(bad);
     return false;
   }
+  // The common case first (proto/json_fast); it declines anything it does
+  // not build exactly as below, and errors always come from RapidJSON.
+  if (fast && parse_json_fast(text, out, cap ? keep_spec{cap->raw, cap->outer, cap->inner} : keep_spec{}))
+    return true;
   static thread_local std::vector<value> vals;
   static thread_local std::vector<std::string> keys;
   vals.clear();
@@ -349,17 +354,31 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap) 
 
 bool parse_json(std::string_view text, value& out, std::string& error) { return parse(text, out, error, nullptr); }
 
-bool parse_json_keeping(std::string_view text, value& out, std::string& error, std::string_view& raw,
-                        std::string_view outer, std::string_view inner) {
+namespace {
+
+bool keeping(std::string_view text, value& out, std::string& error, std::string_view& raw, std::string_view outer,
+             std::string_view inner, bool fast) {
   raw = {};
   std::string_view kept;
   capture cap{&kept, outer, inner};
-  if (!parse(text, out, error, &cap))
+  if (!parse(text, out, error, &cap, fast))
     return false;
   if (cap.dup) // rare: duplicate keys; the whole tree is built instead
-    return parse(text, out, error, nullptr);
+    return parse(text, out, error, nullptr, fast);
   raw = kept;
   return true;
+}
+
+} // namespace
+
+bool parse_json_keeping(std::string_view text, value& out, std::string& error, std::string_view& raw,
+                        std::string_view outer, std::string_view inner) {
+  return keeping(text, out, error, raw, outer, inner, true);
+}
+
+bool parse_json_keeping_full(std::string_view text, value& out, std::string& error, std::string_view& raw,
+                             std::string_view outer, std::string_view inner) {
+  return keeping(text, out, error, raw, outer, inner, false);
 }
 
 value kept_value(std::string_view raw) {

@@ -35,6 +35,13 @@ query::value kept_value(std::string_view raw);
 bool parse_json_keeping(std::string_view text, query::value& out, std::string& error, std::string_view& raw,
                         std::string_view outer, std::string_view inner);
 
+/// parse_json_keeping by RapidJSON alone, without the fast path of
+/// proto/json_fast (whose results must be the same): for the differential
+/// tests. With `raw` pointing at a dummy and `outer`/`inner` that match
+/// nothing, it is parse_json by RapidJSON alone.
+bool parse_json_keeping_full(std::string_view text, query::value& out, std::string& error, std::string_view& raw,
+                             std::string_view outer, std::string_view inner);
+
 /// Serialises a value as compact JSON.
 std::string to_json(const query::value& v);
 

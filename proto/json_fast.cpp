@@ -1,0 +1,322 @@
+#include "proto/json_fast.hpp"
+
+#include <cstdint>
+#include <string>
+
+#include "proto/json.hpp"
+
+namespace sy::proto {
+namespace {
+
+using query::value;
+
+bool space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool digit(char c) { return c >= '0' && c <= '9'; }
+
+/// Recursive descent over [p, end). Every function returns false to decline
+/// (invalid JSON, or valid JSON outside the fast subset).
+class parser {
+public:
+  parser(std::string_view text, const keep_spec& keep)
+      : p_(text.data()), end_(text.data() + text.size()), keep_(keep) {}
+
+  bool document(value& out) {
+    skip_space();
+    if (!build(out, 0, keep_.raw ? 1 : 0))
+      return false;
+    skip_space();
+    return p_ == end_;
+  }
+
+private:
+  void skip_space() {
+    while (p_ < end_ && space(*p_))
+      ++p_;
+  }
+  bool eat(char c) {
+    skip_space();
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+
+  // -- strings -------------------------------------------------------------------
+
+  /// A string token at p_ (after its opening quote is checked by the
+  /// caller): its text with simple escapes decoded, into `out` if not null.
+  bool string(std::string* out) {
+    ++p_; // the opening quote
+    const char* run = p_;
+    for (;;) {
+      if (p_ == end_)
+        return false;
+      char c = *p_;
+      if (c == '"') {
+        if (out)
+          out->append(run, p_);
+        ++p_;
+        return true;
+      }
+      if (static_cast<unsigned char>(c) < 0x20)
+        return false; // control characters must be escaped
+      if (c != '\\') {
+        ++p_;
+        continue;
+      }
+      if (out)
+        out->append(run, p_);
+      if (++p_ == end_)
+        return false;
+      char e;
+      switch (*p_) {
+        case '"': e = '"'; break;
+        case '\\': e = '\\'; break;
+        case '/': e = '/'; break;
+        case 'b': e = '\b'; break;
+        case 'f': e = '\f'; break;
+        case 'n': e = '\n'; break;
+        case 'r': e = '\r'; break;
+        case 't': e = '\t'; break;
+        default: return false; // \u (surrogate rules) and bad escapes: the full parser
+      }
+      if (out)
+        out->push_back(e);
+      run = ++p_;
+    }
+  }
+
+  // -- numbers -------------------------------------------------------------------
+
+  /// Number grammar; `integer` says whether it had no fraction or exponent.
+  bool number(bool& integer, const char*& digits_begin) {
+    if (*p_ == '-')
+      ++p_;
+    digits_begin = p_;
+    if (p_ == end_ || !digit(*p_))
+      return false;
+    if (*p_ == '0')
+      ++p_;
+    else
+      while (p_ < end_ && digit(*p_))
+        ++p_;
+    integer = true;
+    if (p_ < end_ && *p_ == '.') {
+      integer = false;
+      ++p_;
+      if (p_ == end_ || !digit(*p_))
+        return false;
+      while (p_ < end_ && digit(*p_))
+        ++p_;
+    }
+    // RapidJSON rejects a number "too big" once its integer part or its
+    // positive exponent passes about 308 (reader.h, ParseNumber): below 300
+    // it never does, so anything larger is left to it.
+    if (p_ - digits_begin > 300)
+      return false;
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      integer = false;
+      ++p_;
+      bool minus = p_ < end_ && *p_ == '-';
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-'))
+        ++p_;
+      if (p_ == end_ || !digit(*p_))
+        return false;
+      int exp = 0;
+      while (p_ < end_ && digit(*p_)) {
+        if (exp < 1000)
+          exp = exp * 10 + (*p_ - '0');
+        ++p_;
+      }
+      if (!minus && exp > 300)
+        return false;
+    }
+    return true;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word)
+      return false;
+    p_ += word.size();
+    return true;
+  }
+
+  // -- values --------------------------------------------------------------------
+
+  /// Validates one value without building it (the kept member).
+  bool skip(int depth) {
+    skip_space();
+    if (p_ == end_)
+      return false;
+    switch (*p_) {
+      case '{': {
+        if (++depth > max_depth)
+          return false;
+        ++p_;
+        if (eat('}'))
+          return true;
+        do {
+          skip_space();
+          if (p_ == end_ || *p_ != '"' || !string(nullptr) || !eat(':') || !skip(depth))
+            return false;
+        } while (eat(','));
+        return eat('}');
+      }
+      case '[': {
+        if (++depth > max_depth)
+          return false;
+        ++p_;
+        if (eat(']'))
+          return true;
+        do {
+          if (!skip(depth))
+            return false;
+        } while (eat(','));
+        return eat(']');
+      }
+      case '"': return string(nullptr);
+      case 't': return literal("true");
+      case 'f': return literal("false");
+      case 'n': return literal("null");
+      default: {
+        bool integer;
+        const char* digits;
+        return number(integer, digits);
+      }
+    }
+  }
+
+  /// Builds one value. `level` is the nesting of the object being read
+  /// for the kept member: 1 = the top-level object, 2 = its `outer` member.
+  bool build(value& out, int depth, int level) {
+    skip_space();
+    if (p_ == end_)
+      return false;
+    switch (*p_) {
+      case '{': return object(out, depth + 1, level);
+      case '[': {
+        if (++depth > max_depth)
+          return false;
+        ++p_;
+        query::array a;
+        if (!eat(']')) {
+          do {
+            a.emplace_back();
+            if (!build(a.back(), depth, 0))
+              return false;
+          } while (eat(','));
+          if (!eat(']'))
+            return false;
+        }
+        out = value{std::move(a)};
+        return true;
+      }
+      case '"': {
+        std::string s;
+        if (!string(&s))
+          return false;
+        out = value{std::move(s)};
+        return true;
+      }
+      case 't':
+        out = value{true};
+        return literal("true");
+      case 'f':
+        out = value{false};
+        return literal("false");
+      case 'n':
+        out = value{};
+        return literal("null");
+      default: {
+        const char* start = p_;
+        bool integer;
+        const char* digits;
+        if (!number(integer, digits) || !integer)
+          return false; // floats: RapidJSON's conversion decides their bits
+        if (p_ - digits > 18 || (*start == '-' && *digits == '0'))
+          return false; // past int64 maybe, or -0
+        std::int64_t n = 0;
+        for (const char* d = digits; d < p_; ++d)
+          n = n * 10 + (*d - '0');
+        out = value{*start == '-' ? -n : n};
+        return true;
+      }
+    }
+  }
+
+  /// An object at nesting `depth`; at `level` 1 its `inner` member is kept
+  /// (or, with an `outer`, its first `outer` member is read at level 2).
+  bool object(value& out, int depth, int level) {
+    if (depth > max_depth)
+      return false;
+    ++p_;
+    query::object o;
+    bool top = level == 1 && keep_.raw;
+    bool seen_outer = false;
+    bool seen_inner = false;
+    if (!eat('}')) {
+      do {
+        skip_space();
+        if (p_ == end_ || *p_ != '"')
+          return false;
+        o.emplace_back();
+        auto& m = o.back();
+        if (!string(&m.key) || !eat(':'))
+          return false;
+        int child = 0;
+        bool keep_here = false;
+        if (top && keep_.outer.empty()) {
+          keep_here = m.key == keep_.inner;
+        } else if (top && m.key == keep_.outer) {
+          if (seen_outer)
+            return false; // duplicate `d`: the full parser decides
+          seen_outer = true;
+          child = 2;
+        } else if (level == 2 && keep_.raw) {
+          keep_here = m.key == keep_.inner;
+        }
+        if (keep_here) {
+          if (seen_inner)
+            return false; // duplicate `payload`
+          seen_inner = true;
+          skip_space();
+          const char* start = p_;
+          if (!skip(depth))
+            return false;
+          *keep_.raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
+          continue; // m.val stays the null stand-in
+        }
+        skip_space();
+        if (!build(m.val, depth, child == 2 && p_ < end_ && *p_ == '{' ? 2 : 0))
+          return false;
+      } while (eat(','));
+      if (!eat('}'))
+        return false;
+    }
+    out = value{std::move(o)};
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  const keep_spec& keep_;
+};
+
+} // namespace
+
+bool parse_json_fast(std::string_view text, value& out, const keep_spec& keep) {
+  if (keep.raw)
+    *keep.raw = {};
+  parser p(text, keep);
+  value v;
+  if (!p.document(v)) {
+    if (keep.raw)
+      *keep.raw = {};
+    return false;
+  }
+  out = std::move(v);
+  return true;
+}
+
+} // namespace sy::proto

@@ -1,0 +1,32 @@
+#pragma once
+// The common case of JSON decoding without RapidJSON: a strict recursive
+// parser for documents with no floats, no \u escapes and no integer past 18
+// digits in the parts it builds, and no duplicate of the kept member. It
+// either produces exactly what json.cpp's RapidJSON path would (the tree,
+// and the kept member's text), or declines, and the caller parses the text
+// the usual way; it never reports an error itself, so error texts stay
+// RapidJSON's. The kept member is only validated (floats and simple escapes
+// allowed there), never built. Issue 6's profile: RapidJSON's per-token
+// handler calls and the builder's stacks were a sixth of the server's CPU.
+
+#include <string_view>
+
+#include "query/value.hpp"
+
+namespace sy::proto {
+
+/// Which member to keep as text: `inner` of the top-level object when
+/// `outer` is empty, else `inner` of its `outer` member (see
+/// parse_json_keeping). `raw` null: build everything.
+struct keep_spec {
+  std::string_view* raw = nullptr;
+  std::string_view outer;
+  std::string_view inner;
+};
+
+/// True when `text` (already checked: valid UTF-8, no NUL byte) was parsed
+/// into `out` (and `*keep.raw` set, empty when there was no such member);
+/// false when the text must go to the full parser instead.
+bool parse_json_fast(std::string_view text, query::value& out, const keep_spec& keep);
+
+} // namespace sy::proto
