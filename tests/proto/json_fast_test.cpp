@@ -87,7 +87,8 @@ std::string random_number(std::mt19937& rng) {
 
 std::string random_string(std::mt19937& rng) {
   static const char* parts[] = {"a", "payload", "d", "\\n", "\\\"", "\\/", "\\\\", "\\t", "\\u00e9",
-                                "\\ud83d\\ude00", "é", "한", "x y", "\\b\\f\\r"};
+                                "\\ud83d\\ude00", "é", "한", "x y", "\\b\\f\\r",
+                                "a long run of plain bytes, more than sixteen of them"};
   std::string s = "\"";
   int n = static_cast<int>(rng() % 4);
   for (int i = 0; i < n; ++i)
@@ -200,6 +201,19 @@ TEST_CASE("the fast path takes floats and simple escapes inside the kept member,
   std::string deep = R"({"d":{"payload":)" + std::string(63, '[') + std::string(63, ']') + "}}";
   CHECK_FALSE(fast_takes(deep));
   same_both_ways(deep);
+}
+
+TEST_CASE("strings of every length up to 40, with a quote, escape, control or non-ASCII byte anywhere") {
+  // Plain runs are scanned sixteen bytes at a time: every position of the
+  // byte that ends a run, on both sides of each block boundary.
+  for (std::string special : {"\\\"", "\\n", "\x01", "\x1f", "\x7f", "é", "\"", "\\"}) {
+    for (std::size_t len = 0; len <= 40; ++len) {
+      for (std::size_t at = 0; at <= len; ++at) {
+        std::string body = std::string(at, 'x') + special + std::string(len - at, 'y');
+        same_both_ways("{\"d\":{\"target\":\"" + body + "\",\"payload\":\"" + body + "\"}}");
+      }
+    }
+  }
 }
 
 TEST_CASE("random documents decode the same both ways") {
