@@ -14,6 +14,10 @@ namespace {
 
 enum class kind { port, positive, count, boolean, text, level, optional_port };
 
+/// Largest `count` value (SINGYEONG_IO_SPIN_US: one second of polling is
+/// already far past any use, and larger ones would overflow as nanoseconds).
+constexpr long long max_count = 1000000;
+
 struct definition {
   const char* name;
   const char* fallback;
@@ -109,8 +113,10 @@ std::string check(const definition& d, const std::string& v) {
       auto n = parse_int(v);
       return n && *n >= 1 ? "" : "must be a positive integer";
     }
-    case kind::count:
-      return parse_int(v) ? "" : "must be a whole number, 0 or more";
+    case kind::count: {
+      auto n = parse_int(v);
+      return n && *n <= max_count ? "" : "must be a whole number from 0 to " + std::to_string(max_count);
+    }
     case kind::boolean: return v == "true" || v == "false" ? "" : "must be true or false";
     case kind::level: return log::parse_level(v) ? "" : "must be error, warn, info, debug or trace";
     case kind::text: return "";
