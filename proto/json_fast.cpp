@@ -181,30 +181,25 @@ private:
     if (p_ == end_)
       return false;
     switch (*p_) {
-      case '{': {
-        if (++depth > max_depth)
-          return false;
-        ++p_;
-        if (eat('}'))
-          return true;
-        do {
-          skip_space();
-          if (p_ == end_ || *p_ != '"' || !string(nullptr) || !eat(':') || !skip(depth))
-            return false;
-        } while (eat(','));
-        return eat('}');
-      }
+      case '{':
       case '[': {
+        bool keyed = *p_ == '{';
+        char close = keyed ? '}' : ']';
         if (++depth > max_depth)
           return false;
         ++p_;
-        if (eat(']'))
+        if (eat(close))
           return true;
         do {
+          if (keyed) {
+            skip_space();
+            if (p_ == end_ || *p_ != '"' || !string(nullptr) || !eat(':'))
+              return false;
+          }
           if (!skip(depth))
             return false;
         } while (eat(','));
-        return eat(']');
+        return eat(close);
       }
       case '"': return string(nullptr);
       case 't': return literal("true");
