@@ -257,10 +257,10 @@ void write(Writer& w, const value& v) {
 
 namespace {
 
+/// Which member to keep as text (the same spec json_fast takes), and
+/// whether a duplicate key means the tree must be built instead.
 struct capture {
-  std::string_view* raw;
-  std::string_view outer; // empty: `inner` is a top-level member
-  std::string_view inner;
+  keep_spec keep;
   bool dup = false;
 };
 
@@ -280,7 +280,7 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap, 
   }
   // The common case first (proto/json_fast); it declines anything it does
   // not build exactly as below, and errors always come from RapidJSON.
-  if (fast && parse_json_fast(text, out, cap ? keep_spec{cap->raw, cap->outer, cap->inner} : keep_spec{}))
+  if (fast && parse_json_fast(text, out, cap ? cap->keep : keep_spec{}))
     return true;
   static thread_local std::vector<value> vals;
   static thread_local std::vector<std::string> keys;
@@ -299,10 +299,10 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap, 
   } reset_after;
   builder b{vals, keys};
   if (cap) {
-    b.raw = cap->raw;
-    b.outer = cap->outer;
-    b.inner = cap->inner;
-    b.level = cap->outer.empty() ? 1 : 2;
+    b.raw = cap->keep.raw;
+    b.outer = cap->keep.outer;
+    b.inner = cap->keep.inner;
+    b.level = cap->keep.outer.empty() ? 1 : 2;
     b.where = b.level == 1 ? builder::at::in_d : builder::at::other;
   }
   b.text = text;
@@ -360,7 +360,7 @@ bool keeping(std::string_view text, value& out, std::string& error, std::string_
              std::string_view inner, bool fast) {
   raw = {};
   std::string_view kept;
-  capture cap{&kept, outer, inner};
+  capture cap{{&kept, outer, inner}};
   if (!parse(text, out, error, &cap, fast))
     return false;
   if (cap.dup) // rare: duplicate keys; the whole tree is built instead

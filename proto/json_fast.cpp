@@ -291,7 +291,7 @@ private:
         auto& m = o.back();
         if (!string(&m.key) || !eat(':'))
           return false;
-        int child = 0;
+        bool into_outer = false; // this member is `outer`: read it at level 2
         bool keep_here = false;
         if (top && keep_.outer.empty()) {
           keep_here = m.key == keep_.inner;
@@ -299,8 +299,8 @@ private:
           if (seen_outer)
             return false; // duplicate `d`: the full parser decides
           seen_outer = true;
-          child = 2;
-        } else if (level == 2 && keep_.raw) {
+          into_outer = true;
+        } else if (level == 2) { // only reached with a kept member
           keep_here = m.key == keep_.inner;
         }
         if (keep_here) {
@@ -315,7 +315,7 @@ private:
           continue; // m.val stays the null stand-in
         }
         skip_space();
-        if (!build(m.val, depth, child == 2 && p_ < end_ && *p_ == '{' ? 2 : 0))
+        if (!build(m.val, depth, into_outer && p_ < end_ && *p_ == '{' ? 2 : 0))
           return false;
       } while (eat(','));
       if (!eat('}'))
