@@ -12,7 +12,7 @@
 namespace sy::net {
 namespace {
 
-enum class kind { port, positive, count, boolean, text, level, optional_port };
+enum class kind { port, positive, count, boolean, text, level, optional_port, scheduler };
 
 /// Largest `count` value (SINGYEONG_IO_SPIN_US: one second of polling is
 /// already far past any use, and larger ones would overflow as nanoseconds).
@@ -57,6 +57,8 @@ const std::vector<definition>& definitions() {
     {"SINGYEONG_IO_THREADS", "1", kind::positive, "threads running sockets (Beast/Asio)"},
     {"SINGYEONG_WORKER_THREADS", "1", kind::positive, "threads running actors (CAF scheduler)"},
     {"SINGYEONG_IO_SPIN_US", "50", kind::count, "µs an idle I/O thread polls before it sleeps"},
+    {"SINGYEONG_SCHEDULER", "sharing", kind::scheduler,
+     "CAF scheduler: sharing (wakes at once, idles cheaply) or stealing (polls; faster node links)"},
   };
   return defs;
 }
@@ -119,6 +121,7 @@ std::string check(const definition& d, const std::string& v) {
     }
     case kind::boolean: return v == "true" || v == "false" ? "" : "must be true or false";
     case kind::level: return log::parse_level(v) ? "" : "must be error, warn, info, debug or trace";
+    case kind::scheduler: return v == "sharing" || v == "stealing" ? "" : "must be sharing or stealing";
     case kind::text: return "";
   }
   return "";
@@ -245,6 +248,7 @@ load_result load_config(int argc, char** argv) {
   c.net.io_threads = std::stoi(values["SINGYEONG_IO_THREADS"]);
   c.net.io_spin = std::chrono::microseconds(std::stoll(values["SINGYEONG_IO_SPIN_US"]));
   c.worker_threads = std::stoi(values["SINGYEONG_WORKER_THREADS"]);
+  c.scheduler = values["SINGYEONG_SCHEDULER"];
   c.gateway.auth = values["AUTH"];
   c.gateway.heartbeat_interval_ms = std::stoll(values["SINGYEONG_HEARTBEAT_INTERVAL_MS"]);
   c.gateway.idle_timeout_ms = std::stoll(values["SINGYEONG_IDLE_TIMEOUT_MS"]);

@@ -21,6 +21,8 @@ struct config {
   int cluster_query_timeout_ms = 500;
   /// CAF scheduler threads.
   int worker_threads = 1;
+  /// CAF scheduler policy: "sharing" or "stealing".
+  std::string scheduler = "sharing";
   /// All settings by variable name (for the ones later modules read).
   std::map<std::string, std::string> values;
 };

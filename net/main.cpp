@@ -29,10 +29,11 @@ int main(int argc, char** argv) {
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.worker_threads));
   caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
-  // Measured with peerbench W4 (request/reply): the sharing scheduler wakes
-  // its worker at once, where work stealing's polling back-off added about
-  // 230 µs per round trip (p50 49 µs vs 281 µs); throughput was the same.
-  caf_cfg.set("scheduler.policy", caf::atom("sharing"));
+  // Sharing (the default) wakes its worker at once and costs nothing idle.
+  // Stealing polls: measured, node-to-node SENDs (cross_node_bench) +20 %,
+  // single-node peerbench W1–W4 unchanged, but 12x the CPU at 50 msg/s
+  // (0.86 against 0.07 CPU-s in 5 s) and 2.4x at 1,000 msg/s.
+  caf_cfg.set("scheduler.policy", cfg.scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
   // The cluster is reached through its port (implemented in cluster/).
   std::unique_ptr<actors::cluster_port> cluster;
   if (cfg.clustering) {

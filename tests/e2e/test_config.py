@@ -17,7 +17,7 @@ ALL_VARIABLES = [
     "SINGYEONG_CLUSTER_NAME", "SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS", "SINGYEONG_PLUGINS_DIR",
     "SINGYEONG_LOG_LEVEL", "SINGYEONG_MAX_OUTBOUND_BYTES", "SINGYEONG_HTTP_MAX_BODY_BYTES",
     "SINGYEONG_CLUSTER_TLS_CA", "SINGYEONG_CLUSTER_TLS_CERT", "SINGYEONG_CLUSTER_TLS_KEY",
-    "SINGYEONG_METRICS_PER_APP", "SINGYEONG_IO_SPIN_US",
+    "SINGYEONG_METRICS_PER_APP", "SINGYEONG_IO_SPIN_US", "SINGYEONG_SCHEDULER",
 ]
 
 
@@ -166,6 +166,30 @@ class Config(unittest.TestCase):
         for value in ("-1", "abc", "1.5", "", "1000001", "99999999999999999"):
             with self.subTest(SINGYEONG_IO_SPIN_US=value):
                 self.assert_startup_error(settings={"SINGYEONG_IO_SPIN_US": value}, names=["SINGYEONG_IO_SPIN_US"])
+
+    def test_CFG_scheduler_is_sharing_or_stealing_and_both_run_clients(self):
+        for value in ("sharing", "stealing"):
+            with self.subTest(SINGYEONG_SCHEDULER=value):
+                n = self.start(settings={"SINGYEONG_SCHEDULER": value})
+                a, b = n.ws(), n.ws()
+                try:
+                    for ws, cid, k in ((a, "rx", 1), (b, "tx", 2)):
+                        self.assertEqual(ws.recv_json(RECV)["op"], 0)
+                        ws.send_json({"op": 1, "d": {"client_id": cid, "application_id": "app", "metadata": {
+                            "k": {"type": "integer", "value": k}}}})
+                        self.assertEqual(ws.recv_json(RECV)["op"], 2)
+                    b.send_json({"op": 4, "t": "SEND", "d": {"target": {"application": "app", "ops": [
+                        {"path": "/k", "op": "$eq", "to": {"value": 1}}]}, "nonce": None,
+                        "payload": {"n": value}}})
+                    got = a.recv_json(RECV)
+                    self.assertEqual((got["op"], got["t"], got["d"]["payload"]), (4, "SEND", {"n": value}))
+                finally:
+                    a.abort()
+                    b.abort()
+                self.stop(n)
+        for value in ("", "Sharing", "work-stealing", "testing"):
+            with self.subTest(SINGYEONG_SCHEDULER=value):
+                self.assert_startup_error(settings={"SINGYEONG_SCHEDULER": value}, names=["SINGYEONG_SCHEDULER"])
 
     def test_CFG_an_idle_node_stops_polling_after_a_burst(self):
         # The I/O thread polls for SINGYEONG_IO_SPIN_US after its last event,
