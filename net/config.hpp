@@ -2,6 +2,7 @@
 // Configuration of a node (section 16): defaults, then the file named by
 // --config / SINGYEONG_CONFIG, then the environment, then the flags.
 
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
@@ -21,6 +22,8 @@ struct config {
   int cluster_query_timeout_ms = 500;
   /// CAF scheduler threads.
   int worker_threads = 1;
+  /// Messages an actor handles per turn on a worker (0 = unbounded).
+  std::size_t worker_batch = 32;
   /// CAF scheduler policy: "sharing" or "stealing".
   std::string scheduler = "sharing";
   /// All settings by variable name (for the ones later modules read).

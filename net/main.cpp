@@ -29,6 +29,11 @@ int main(int argc, char** argv) {
   caf::actor_system_config caf_cfg;
   caf_cfg.set("scheduler.max-threads", static_cast<size_t>(cfg.worker_threads));
   caf_cfg.set("logger.console-verbosity", caf::atom("quiet"));
+  // An actor hands the worker on after this many messages, so a client with
+  // a full mailbox cannot hold back the app actor that delivers its routes
+  // (net/config.cpp has the measurements). 0: CAF's default, unbounded.
+  if (cfg.worker_batch > 0)
+    caf_cfg.set("scheduler.max-throughput", cfg.worker_batch);
   // Sharing (the default) wakes its worker at once and costs nothing idle.
   // Stealing polls: measured, node-to-node SENDs (cross_node_bench) +20 %,
   // single-node peerbench W1–W4 unchanged, but 12x the CPU at 50 msg/s

@@ -18,6 +18,7 @@ ALL_VARIABLES = [
     "SINGYEONG_LOG_LEVEL", "SINGYEONG_MAX_OUTBOUND_BYTES", "SINGYEONG_HTTP_MAX_BODY_BYTES",
     "SINGYEONG_CLUSTER_TLS_CA", "SINGYEONG_CLUSTER_TLS_CERT", "SINGYEONG_CLUSTER_TLS_KEY",
     "SINGYEONG_METRICS_PER_APP", "SINGYEONG_IO_SPIN_US", "SINGYEONG_SCHEDULER",
+    "SINGYEONG_WORKER_BATCH",
 ]
 
 
@@ -190,6 +191,41 @@ class Config(unittest.TestCase):
         for value in ("", "Sharing", "work-stealing", "testing"):
             with self.subTest(SINGYEONG_SCHEDULER=value):
                 self.assert_startup_error(settings={"SINGYEONG_SCHEDULER": value}, names=["SINGYEONG_SCHEDULER"])
+
+    def test_CFG_worker_batch_keeps_every_senders_order(self):
+        # An actor that hands its worker on after each message must still
+        # deliver one sender's messages in the order sent, and its
+        # replies in frame order (L-16: a no_route before the next ack).
+        for value in ("1", "0", ""):
+            with self.subTest(SINGYEONG_WORKER_BATCH=value):
+                n = self.start(settings={"SINGYEONG_WORKER_BATCH": value})
+                rx, tx = n.ws(), n.ws()
+                try:
+                    for ws, cid, k in ((rx, "rx", 1), (tx, "tx", 2)):
+                        self.assertEqual(ws.recv_json(RECV)["op"], 0)
+                        ws.send_json({"op": 1, "d": {"client_id": cid, "application_id": "app", "metadata": {
+                            "k": {"type": "integer", "value": k}}}})
+                        self.assertEqual(ws.recv_json(RECV)["op"], 2)
+                    to = lambda k: {"application": "app", "ops": [{"path": "/k", "op": "$eq", "to": {"value": k}}]}
+                    for i in range(300):
+                        tx.send_json({"op": 4, "t": "SEND", "d": {"target": to(1), "nonce": None, "payload": i}})
+                        if i % 50 == 0:
+                            tx.send_json({"op": 4, "t": "SEND", "d": {"target": to(9), "nonce": str(i),
+                                                                      "payload": i}})
+                            tx.send_json({"op": 5, "d": {}})
+                    got = [rx.recv_json(RECV)["d"]["payload"] for _ in range(300)]
+                    self.assertEqual(got, list(range(300)))
+                    replies = [tx.recv_json(RECV) for _ in range(12)]
+                    self.assertEqual([r["op"] for r in replies], [3, 6] * 6)
+                    self.assertEqual([r["d"]["error"] for r in replies[::2]], ["no_route"] * 6)
+                finally:
+                    rx.abort()
+                    tx.abort()
+                self.stop(n)
+        for value in ("-1", "abc", "1.5", "1000001"):
+            with self.subTest(SINGYEONG_WORKER_BATCH=value):
+                self.assert_startup_error(settings={"SINGYEONG_WORKER_BATCH": value},
+                                          names=["SINGYEONG_WORKER_BATCH"])
 
     def test_CFG_an_idle_node_stops_polling_after_a_burst(self):
         # The I/O thread polls for SINGYEONG_IO_SPIN_US after its last event,
