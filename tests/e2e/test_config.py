@@ -29,6 +29,22 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def to_k(k):
+    """The query for the member of application `app` whose metadata `k` is `k`."""
+    return {"application": "app", "ops": [{"path": "/k", "op": "$eq", "to": {"value": k}}]}
+
+
+def identified_pair(test, n):
+    """Two clients of application `app`, identified with metadata k = 1 (rx) and 2 (tx)."""
+    rx, tx = n.ws(), n.ws()
+    for ws, cid, k in ((rx, "rx", 1), (tx, "tx", 2)):
+        test.assertEqual(ws.recv_json(RECV)["op"], 0)
+        ws.send_json({"op": 1, "d": {"client_id": cid, "application_id": "app", "metadata": {
+            "k": {"type": "integer", "value": k}}}})
+        test.assertEqual(ws.recv_json(RECV)["op"], 2)
+    return rx, tx
+
+
 def hello_interval(n):
     ws = n.ws()
     try:
@@ -172,16 +188,10 @@ class Config(unittest.TestCase):
         for value in ("sharing", "stealing"):
             with self.subTest(SINGYEONG_SCHEDULER=value):
                 n = self.start(settings={"SINGYEONG_SCHEDULER": value})
-                a, b = n.ws(), n.ws()
+                a, b = identified_pair(self, n)
                 try:
-                    for ws, cid, k in ((a, "rx", 1), (b, "tx", 2)):
-                        self.assertEqual(ws.recv_json(RECV)["op"], 0)
-                        ws.send_json({"op": 1, "d": {"client_id": cid, "application_id": "app", "metadata": {
-                            "k": {"type": "integer", "value": k}}}})
-                        self.assertEqual(ws.recv_json(RECV)["op"], 2)
-                    b.send_json({"op": 4, "t": "SEND", "d": {"target": {"application": "app", "ops": [
-                        {"path": "/k", "op": "$eq", "to": {"value": 1}}]}, "nonce": None,
-                        "payload": {"n": value}}})
+                    b.send_json({"op": 4, "t": "SEND", "d": {"target": to_k(1), "nonce": None,
+                                                             "payload": {"n": value}}})
                     got = a.recv_json(RECV)
                     self.assertEqual((got["op"], got["t"], got["d"]["payload"]), (4, "SEND", {"n": value}))
                 finally:
@@ -199,18 +209,12 @@ class Config(unittest.TestCase):
         for value in ("1", "0", ""):
             with self.subTest(SINGYEONG_WORKER_BATCH=value):
                 n = self.start(settings={"SINGYEONG_WORKER_BATCH": value})
-                rx, tx = n.ws(), n.ws()
+                rx, tx = identified_pair(self, n)
                 try:
-                    for ws, cid, k in ((rx, "rx", 1), (tx, "tx", 2)):
-                        self.assertEqual(ws.recv_json(RECV)["op"], 0)
-                        ws.send_json({"op": 1, "d": {"client_id": cid, "application_id": "app", "metadata": {
-                            "k": {"type": "integer", "value": k}}}})
-                        self.assertEqual(ws.recv_json(RECV)["op"], 2)
-                    to = lambda k: {"application": "app", "ops": [{"path": "/k", "op": "$eq", "to": {"value": k}}]}
                     for i in range(300):
-                        tx.send_json({"op": 4, "t": "SEND", "d": {"target": to(1), "nonce": None, "payload": i}})
+                        tx.send_json({"op": 4, "t": "SEND", "d": {"target": to_k(1), "nonce": None, "payload": i}})
                         if i % 50 == 0:
-                            tx.send_json({"op": 4, "t": "SEND", "d": {"target": to(9), "nonce": str(i),
+                            tx.send_json({"op": 4, "t": "SEND", "d": {"target": to_k(9), "nonce": str(i),
                                                                       "payload": i}})
                             tx.send_json({"op": 5, "d": {}})
                     got = [rx.recv_json(RECV)["d"]["payload"] for _ in range(300)]
