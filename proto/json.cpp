@@ -38,12 +38,9 @@ struct builder {
   bool escapes = true;
 
   // -- one member kept as text (parse_json_frame, parse_json_keeping) --------
-  /// Where the raw payload goes; null = build everything.
-  std::string_view* raw = nullptr;
-  /// Which member: `inner` of the top-level object (level 1), or `inner` of
-  /// its member `outer` (level 2); set with `raw`.
-  std::string_view outer;
-  std::string_view inner;
+  /// Which member, and where its text goes (keep.raw null: build everything).
+  keep_spec keep;
+  /// 1: `keep.inner` of the top-level object; 2: of its member `keep.outer`.
   int level = 0;
   std::string_view text; // the original text (offsets match the copy)
   rapidjson::InsituStringStream* in = nullptr;
@@ -86,21 +83,21 @@ struct builder {
       --e;
     while (e > raw_start && space(text[e - 1]))
       --e;
-    *raw = text.substr(raw_start, e - raw_start);
+    *keep.raw = text.substr(raw_start, e - raw_start);
     where = at::after;
   }
   void on_key(const char* s, rapidjson::SizeType n) {
     std::string_view k(s, n);
     if (where == at::captured && depth == level)
       finish_raw();
-    if (level == 2 && depth == 1 && k == outer) {
+    if (level == 2 && depth == 1 && k == keep.outer) {
       if (took)
         dup = true;
       else if (where == at::other)
         where = at::d_next;
-    } else if (depth == level && k == inner && where == at::after) {
+    } else if (depth == level && k == keep.inner && where == at::after) {
       dup = true;
-    } else if (where == at::in_d && depth == level && k == inner) {
+    } else if (where == at::in_d && depth == level && k == keep.inner) {
       took = true;
       // The key (maybe written with escapes) starts here; its value starts
       // after its closing quote, spaces, ':' and spaces.
@@ -132,7 +129,7 @@ struct builder {
   }
 
   bool put(value v) {
-    if (raw) {
+    if (keep.raw) {
       if (skipping()) {
         ended_value();
         return true;
@@ -148,14 +145,14 @@ struct builder {
       too_deep = true;
       return false;
     }
-    if (raw && where == at::d_next)
+    if (keep.raw && where == at::d_next)
       where = object && depth == 2 ? at::in_d : at::other;
     return true;
   }
   /// A container closed (depth already lowered): true when it was captured
   /// or lies inside the capture, so nothing is built.
   bool close_skipped() {
-    if (!raw)
+    if (!keep.raw)
       return false;
     if (skipping()) {
       ended_value();
@@ -184,7 +181,7 @@ struct builder {
   bool String(const char* s, rapidjson::SizeType n, bool) {
     if (has_surrogate(s, n))
       return false;
-    if (raw && skipping())
+    if (keep.raw && skipping())
       return put(value{});
     return put(value{std::string(s, n)});
   }
@@ -192,7 +189,7 @@ struct builder {
   bool Key(const char* s, rapidjson::SizeType n, bool) {
     if (has_surrogate(s, n))
       return false;
-    if (raw) {
+    if (keep.raw) {
       if (skipping())
         return true;
       on_key(s, n);
@@ -299,9 +296,7 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap, 
   } reset_after;
   builder b{vals, keys};
   if (cap) {
-    b.raw = cap->keep.raw;
-    b.outer = cap->keep.outer;
-    b.inner = cap->keep.inner;
+    b.keep = cap->keep;
     b.level = cap->keep.outer.empty() ? 1 : 2;
     b.where = b.level == 1 ? builder::at::in_d : builder::at::other;
   }

@@ -183,14 +183,15 @@ TEST_CASE_FIXTURE(gateway, "a heartbeat is acked with the identified client id w
 
 TEST_CASE_FIXTURE(gateway, "every handled frame is acknowledged to the outbox once") {
   auto c = identified("c1");
+  const std::string bad_update = "{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":\"x\"}}}";
+  const std::string good_update = "{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":1}}}";
   send(c, heartbeat_json);
-  send(c, "{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":\"x\"}}}");
-  send(c, "{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":1}}}");
+  send(c, bad_update);
+  send(c, good_update);
   CHECK(c.out->acks() == 4);
   // identify + the three frames above, each acknowledged with its own size
-  std::size_t bytes = identify_json("c1", "a").size() + std::string(heartbeat_json).size() +
-                      std::string("{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":\"x\"}}}").size() +
-                      std::string("{\"op\":4,\"t\":\"UPDATE_METADATA\",\"d\":{\"k\":{\"type\":\"integer\",\"value\":1}}}").size();
+  std::size_t bytes =
+    identify_json("c1", "a").size() + std::string(heartbeat_json).size() + bad_update.size() + good_update.size();
   CHECK(c.out->acked_bytes() == bytes);
   CHECK_FALSE(c.out->closed());
 }
