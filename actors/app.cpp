@@ -19,6 +19,7 @@
 #include "actors/atoms.hpp"
 #include "actors/delivery.hpp"
 #include "actors/metrics.hpp"
+#include "actors/route_cache.hpp"
 #include "proto/dispatch.hpp"
 #include "query/final_set.hpp"
 #include "query/index.hpp"
@@ -40,25 +41,37 @@ struct id_hash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
+/// A member a query selected; its runtime part is looked up when first
+/// delivered to (a cached SEND result is picked from, not delivered to whole).
+struct target {
+  const query::indexed_client* member;
+  const member_rt* rt = nullptr;
+};
+
 struct app_state {
   static inline const char* name = "app";
   std::string app_id;
   query::member_index index;
   /// Looked up once per delivery: hashed, not ordered.
   std::unordered_map<std::string, member_rt, id_hash, std::equal_to<>> members;
+  /// Results of repeated multi-member queries; cleared on every change below.
+  route_cache<target> cache;
   std::mt19937_64 rng{std::random_device{}()};
 
   void add(member_info& m) {
+    cache.clear();
     members.insert_or_assign(m.client_id, member_rt{m.out, m.enc, m.socket_ip, m.tags});
     index.upsert(m.client_id, std::move(m.metadata));
   }
 
   void remove(const std::string& cid) {
+    cache.clear();
     members.erase(cid);
     index.remove(cid);
   }
 
   void merge(const std::string& cid, md_entries e) {
+    cache.clear();
     index.merge(cid, std::move(e.items));
   }
 
@@ -121,6 +134,14 @@ struct app_state {
       it->second.out->send(frame.bytes(it->second.enc));
   }
 
+  void push(shared_frame& frame, target& t) {
+    if (!t.rt)
+      if (auto it = members.find(t.member->client_id); it != members.end())
+        t.rt = &it->second;
+    if (t.rt && t.rt->out)
+      t.rt->out->send(frame.bytes(t.rt->enc));
+  }
+
   /// Pushes the message to these members (the router's choice).
   void deliver(const route_request& req, const std::vector<std::string>& ids) {
     auto frame = delivery_of(req);
@@ -154,11 +175,32 @@ struct app_state {
     // No selector or key: R-1's final set is the filtered members (else, with
     // `optional`, the eligible ones) in id order, as index.filter gives them,
     // so the members are delivered to without building candidates (W1, W3).
+    // A repeated query with several members reuses the last result.
     if (message && !req.q.selector && !req.q.key) {
-      auto found = index.filter(req.q);
-      if (found.empty() && req.q.optional)
-        found = index.eligible(req.q);
+      auto* targets = cache.find(req.q);
+      std::vector<const query::indexed_client*> found;
+      if (!targets) {
+        found = index.filter(req.q);
+        if (found.empty() && req.q.optional)
+          found = index.eligible(req.q);
+        if (found.size() >= cache.min_members) {
+          std::vector<target> t;
+          t.reserve(found.size());
+          for (const auto* c : found)
+            t.push_back(target{c});
+          targets = cache.put(req.q, std::move(t));
+        }
+      }
       observe(started);
+      if (targets) {
+        auto frame = delivery_of(req);
+        if (req.kind == route_kind::send)
+          push(frame, (*targets)[rng() % targets->size()]); // R-4's uniform pick
+        else
+          for (auto& t : *targets)
+            push(frame, t);
+        return {};
+      }
       if (found.empty())
         return reply_empty(req);
       if (req.kind == route_kind::send)

@@ -8,6 +8,8 @@ namespace {
 
 /// Buffer capacity an idle connection keeps (W6).
 constexpr std::size_t idle_buffer = 4096;
+/// The size of the (unmasked) header proto::ws::append_header writes.
+constexpr std::size_t header_size(std::size_t length) { return length < 126 ? 2 : (length <= 0xFFFF ? 4 : 10); }
 
 } // namespace
 
@@ -41,9 +43,14 @@ void ws_writer::take_batch(std::size_t max_batch) {
   batch_.clear();
   written_ = 0;
   batch_counted_ = 0;
-  std::size_t taken = 0;
-  for (; taken < queue_.size() && (taken == 0 || batch_.size() < max_batch); ++taken)
-    append(queue_[taken]);
+  // Size the buffer once: growing it frame by frame copied the batch over
+  // and over (the idle buffer is released after each burst, W6).
+  std::size_t taken = 0, bytes = 0;
+  for (; taken < queue_.size() && (taken == 0 || bytes < max_batch); ++taken)
+    bytes += queue_[taken].bytes->size() + (queue_[taken].raw ? 0 : header_size(queue_[taken].bytes->size()));
+  batch_.reserve(bytes);
+  for (std::size_t k = 0; k < taken; ++k)
+    append(queue_[k]);
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
 }
 

@@ -46,4 +46,46 @@ std::optional<logic_op> parse_logic_op(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+
+bool same_path(const path& a, const path& b) { return a.segments == b.segments; }
+
+bool same_nodes(const std::vector<node>& a, const std::vector<node>& b);
+
+bool same_operand(const operand& a, const operand& b) {
+  if (a.literal != b.literal || a.version != b.version)
+    return false;
+  if (a.literal)
+    return a.lit == b.lit;
+  return same_path(a.from, b.from) && a.fallback.has_value() == b.fallback.has_value() &&
+         (!a.fallback || *a.fallback == *b.fallback);
+}
+
+bool same_node(const node& a, const node& b) {
+  if (a.v.index() != b.v.index())
+    return false;
+  if (const auto* x = std::get_if<comparison>(&a.v)) {
+    const auto& y = std::get<comparison>(b.v);
+    return x->op == y.op && same_path(x->at, y.at) && same_operand(x->to, y.to);
+  }
+  const auto& x = std::get<logical>(a.v);
+  const auto& y = std::get<logical>(b.v);
+  return x.op == y.op && same_nodes(x.with, y.with);
+}
+
+bool same_nodes(const std::vector<node>& a, const std::vector<node>& b) {
+  if (a.size() != b.size())
+    return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (!same_node(a[i], b[i]))
+      return false;
+  return true;
+}
+
+} // namespace
+
+bool same_filter(const query& a, const query& b) {
+  return a.restricted == b.restricted && a.optional == b.optional && same_nodes(a.ops, b.ops);
+}
+
 } // namespace sy::query

@@ -109,4 +109,12 @@ struct query {
   std::optional<sy::query::selector> selector;
 };
 
+/// Whether two queries select the same members of one application
+/// (R-1 steps 2 to 4 and 6): equal `ops` (structurally: same paths,
+/// operators and literals of the same JSON type), `restricted` and
+/// `optional`. Scope, selector, key and `droppable` are not compared. Used
+/// to reuse a routing result (actors/route_cache); a false "different" only
+/// costs a fresh lookup.
+bool same_filter(const query& a, const query& b);
+
 } // namespace sy::query
