@@ -99,10 +99,15 @@ struct route_request {
   /// The query as the client sent it, when it is not d.target of `frame`
   /// (QUERY_NODES, HTTP); read it with target().
   query::value raw_query;
+  /// d.target when `frame` holds a null in its place: a target the client
+  /// repeated, shared with its cache (actors/client). Read it with target().
+  std::shared_ptr<const query::value> kept_target;
   /// The query as the client sent it (what peers get, K-5).
   const query::value& target() const {
     if (!raw_query.is_null())
       return raw_query;
+    if (kept_target)
+      return *kept_target;
     static const query::value none;
     const query::value* d = frame.find("d");
     const query::value* t = d ? d->find("target") : nullptr;

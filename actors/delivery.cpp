@@ -37,7 +37,10 @@ std::string reply_empty(const route_request& req) {
 std::string reply_no_route(const route_request& req) {
   ++metrics::no_route;
   metrics::count_error(proto::errors::no_route);
-  auto echo = proto::echo_of(proto::with_payload(req.frame, req.raw_payload));
+  auto body = proto::with_payload(req.frame, req.raw_payload);
+  if (req.kept_target)
+    proto::put_target(body, *req.kept_target);
+  auto echo = proto::echo_of(body);
   return proto::encode_frame(req.reply_enc, proto::invalid(proto::errors::no_route, std::move(echo), now_ms()));
 }
 

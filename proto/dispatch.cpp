@@ -6,10 +6,10 @@ namespace sy::proto {
 
 using query::value;
 
-std::optional<send_body> parse_send(const value* d) {
+std::optional<send_body> parse_send(const value* d, const value* kept_target) {
   if (!d || !d->is_object())
     return std::nullopt;
-  const value* target = d->find("target");
+  const value* target = kept_target ? kept_target : d->find("target");
   const value* payload = d->find("payload");
   const value* nonce = d->find("nonce");
   if (!target || target->is_null() || !payload)

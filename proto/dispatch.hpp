@@ -20,8 +20,9 @@ struct send_body {
   const query::value* nonce = nullptr;
 };
 
-/// D-2: nullopt means `invalid dispatch payload`.
-std::optional<send_body> parse_send(const query::value* d);
+/// D-2: nullopt means `invalid dispatch payload`. `kept_target`: d.target
+/// when the decoder left a null in its place (client_frame::target_kept).
+std::optional<send_body> parse_send(const query::value* d, const query::value* kept_target = nullptr);
 
 /// "The received frame" of X-2 for a decoded frame body: {op, t, d, ts}.
 query::value echo_of(const query::value& body);

@@ -47,28 +47,37 @@ const std::string* client_frame::t() const {
 
 namespace {
 
-void put_payload(value& body, std::string_view raw) {
+/// Sets member `key` of the first `d` object (where the decoder kept it from).
+void put_in_d(value& body, std::string_view key, value v) {
   if (!body.is_object())
     return;
   for (auto& m : body.as_object())
     if (m.key == "d" && m.val.is_object()) {
       for (auto& dm : m.val.as_object())
-        if (dm.key == "payload") {
-          dm.val = kept_value(raw);
+        if (dm.key == key) {
+          dm.val = std::move(v);
           return;
         }
       return;
     }
 }
 
+void put_payload(value& body, std::string_view raw) { put_in_d(body, "payload", kept_value(raw)); }
+
 } // namespace
 
 void client_frame::materialize() {
+  if (target_kept) {
+    put_in_d(body, "target", kept_value(raw_target));
+    target_kept = false;
+  }
   if (raw_payload.empty())
     return;
   put_payload(body, raw_payload);
   raw_payload.clear();
 }
+
+void put_target(value& body, value target) { put_in_d(body, "target", std::move(target)); }
 
 value with_payload(const value& body, std::string_view raw) {
   value b = body;
@@ -77,7 +86,13 @@ value with_payload(const value& body, std::string_view raw) {
   return b;
 }
 
-value client_frame::echo() const { return echo_of(raw_payload.empty() ? body : with_payload(body, raw_payload)); }
+value client_frame::echo() const {
+  if (raw_payload.empty() && !target_kept)
+    return echo_of(body);
+  client_frame whole = *this;
+  whole.materialize();
+  return echo_of(whole.body);
+}
 
 bool decode_value(encoding enc, std::string_view bytes, value& out, std::string& error) {
   switch (enc) {
@@ -89,14 +104,19 @@ bool decode_value(encoding enc, std::string_view bytes, value& out, std::string&
   return false;
 }
 
-decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out) {
+decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out, std::string_view known_target) {
   decode_result r;
   out.raw_payload.clear();
+  out.raw_target = {};
+  out.target_kept = false;
   if (enc == encoding::json) {
-    std::string_view raw;
-    if (!parse_json_frame(bytes, out.body, r.error, raw))
+    frame_texts texts;
+    texts.known_target = known_target;
+    if (!parse_json_frame(bytes, out.body, r.error, texts))
       return r;
-    out.raw_payload.assign(raw);
+    out.raw_payload.assign(texts.payload);
+    out.raw_target = texts.target;
+    out.target_kept = texts.target_kept;
   } else if (!decode_value(enc, bytes, out.body, r.error)) {
     return r;
   }
@@ -109,7 +129,7 @@ decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& o
     out.opcode = o->as_int();
   // Only a SEND or BROADCAST forwards d.payload without reading it; any other
   // frame (UPDATE_METADATA's own `payload` key, say) gets its whole tree.
-  if (!out.raw_payload.empty()) {
+  if (!out.raw_payload.empty() || out.target_kept) {
     const std::string* t = out.t();
     if (out.opcode != static_cast<long long>(op::dispatch) || !t || (*t != "SEND" && *t != "BROADCAST"))
       out.materialize();

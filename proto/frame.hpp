@@ -36,7 +36,16 @@ struct client_frame {
   /// JSON SEND or BROADCAST, see parse_json_frame); `body` then holds a null
   /// in its place. Empty when the payload is in `body` (or absent).
   std::string raw_payload;
-  /// Puts the payload kept as text into `body`, for code that reads the tree.
+  /// The exact JSON text of d.target of a JSON SEND or BROADCAST when the
+  /// decoder saw it (a view into the decoded bytes: valid while they live),
+  /// else empty. Equal texts are equal targets (actors/client reuses the
+  /// parsed query); different texts may still be equal targets.
+  std::string_view raw_target;
+  /// d.target was the `known_target` given to decode_frame, so `body` holds
+  /// a null in its place (the caller has that target's tree).
+  bool target_kept = false;
+  /// Puts what was kept as text (payload, target) into `body`, for code
+  /// that reads the tree.
   void materialize();
   /// `op` when present and an integer.
   std::optional<long long> opcode;
@@ -56,7 +65,10 @@ struct decode_result {
 };
 
 /// Decodes one websocket message in the given encoding (E-9 limits apply).
-decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out);
+/// `known_target`: d.target's text in the sender's previous JSON SEND or
+/// BROADCAST (its raw_target), not built again when it repeats.
+decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out,
+                           std::string_view known_target = {});
 
 /// A server frame before encoding: {d, op, t, ts} (G-2).
 struct server_frame {
@@ -72,6 +84,8 @@ std::string encode_frame(encoding enc, const server_frame& f);
 /// `body` with d.payload set to the value of the JSON text `raw` (the text
 /// was validated when the frame was decoded); `body` itself when `raw` is empty.
 query::value with_payload(const query::value& body, std::string_view raw);
+/// Sets d.target of a decoded frame's `body` (where a kept one stood).
+void put_target(query::value& body, query::value target);
 
 /// Decodes a JSON-or-other value (used for payload-only decoding in tests).
 bool decode_value(encoding enc, std::string_view bytes, query::value& out, std::string& error);

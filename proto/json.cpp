@@ -352,10 +352,21 @@ bool parse_json(std::string_view text, value& out, std::string& error) { return 
 namespace {
 
 bool keeping(std::string_view text, value& out, std::string& error, std::string_view& raw, std::string_view outer,
-             std::string_view inner, bool fast) {
+             std::string_view inner, bool fast, frame_texts* ft = nullptr) {
   raw = {};
   std::string_view kept;
-  capture cap{{&kept, outer, inner}};
+  capture cap;
+  cap.keep.raw = &kept;
+  cap.keep.outer = outer;
+  cap.keep.inner = inner;
+  if (ft) {
+    ft->target = {};
+    ft->target_kept = false;
+    cap.keep.seen = &ft->target;
+    cap.keep.seen_key = "target";
+    cap.keep.known = ft->known_target;
+    cap.keep.known_hit = &ft->target_kept;
+  }
   if (!parse(text, out, error, &cap, fast))
     return false;
   if (cap.dup) // rare: duplicate keys; the whole tree is built instead
@@ -386,6 +397,10 @@ value kept_value(std::string_view raw) {
 
 bool parse_json_frame(std::string_view text, value& out, std::string& error, std::string_view& raw_payload) {
   return parse_json_keeping(text, out, error, raw_payload, "d", "payload");
+}
+
+bool parse_json_frame(std::string_view text, value& out, std::string& error, frame_texts& texts) {
+  return keeping(text, out, error, texts.payload, "d", "payload", true, &texts);
 }
 
 namespace {

@@ -25,6 +25,22 @@ bool parse_json(std::string_view text, query::value& out, std::string& error);
 /// re-encoded for nothing (issue 6's profile).
 bool parse_json_frame(std::string_view text, query::value& out, std::string& error, std::string_view& raw_payload);
 
+/// What parse_json_frame can also tell about d.target, which clients repeat
+/// frame after frame (actors/client reuses its parsed query).
+struct frame_texts {
+  /// In: d.target's text in an earlier frame, or empty.
+  std::string_view known_target;
+  /// Out: d.payload's text, as `raw_payload` above.
+  std::string_view payload;
+  /// Out: d.target's exact text when the fast path (proto/json_fast)
+  /// decoded the frame; empty otherwise.
+  std::string_view target;
+  /// Out: `target` was `known_target`, so it was not built either (a null
+  /// stands in its place).
+  bool target_kept = false;
+};
+bool parse_json_frame(std::string_view text, query::value& out, std::string& error, frame_texts& texts);
+
 /// The value of a text kept by parse_json_frame or parse_json_keeping
 /// (validated then, so it decodes; null otherwise).
 query::value kept_value(std::string_view raw);

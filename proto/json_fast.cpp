@@ -1,6 +1,7 @@
 #include "proto/json_fast.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "proto/json.hpp"
@@ -271,6 +272,22 @@ private:
     }
   }
 
+  /// The `seen_key` member's value at p_: skipped when it is the known
+  /// text, built otherwise; its text recorded either way.
+  bool watched(value& out, int depth) {
+    const char* start = p_;
+    const auto& k = keep_.known;
+    if (!k.empty() && k.front() == '{' && static_cast<std::size_t>(end_ - p_) >= k.size()
+        && std::memcmp(p_, k.data(), k.size()) == 0) {
+      p_ += k.size();
+      *keep_.known_hit = true; // `out` stays the null stand-in
+    } else if (!build(out, depth, 0)) {
+      return false;
+    }
+    *keep_.seen = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    return true;
+  }
+
   /// An object at nesting `depth`; at `level` 1 its `inner` member is kept
   /// (or, with an `outer`, its first `outer` member is read at level 2).
   bool object(value& out, int depth, int level) {
@@ -280,8 +297,10 @@ private:
     query::object o;
     o.reserve(4); // one allocation for the usual small object (envelope, query)
     bool top = level == 1 && keep_.raw;
+    bool holder = (top && keep_.outer.empty()) || level == 2; // the object holding `inner`
     bool seen_outer = false;
     bool seen_inner = false;
+    bool seen_watched = false; // keep_.seen_key, in the holder
     if (!eat('}')) {
       do {
         skip_space();
@@ -315,6 +334,14 @@ private:
           continue; // m.val stays the null stand-in
         }
         skip_space();
+        if (holder && keep_.seen && m.key == keep_.seen_key) {
+          if (seen_watched)
+            return false; // a duplicate: the full parser decides
+          seen_watched = true;
+          if (!watched(m.val, depth))
+            return false;
+          continue;
+        }
         if (!build(m.val, depth, into_outer && p_ < end_ && *p_ == '{' ? 2 : 0))
           return false;
       } while (eat(','));
@@ -333,13 +360,19 @@ private:
 } // namespace
 
 bool parse_json_fast(std::string_view text, value& out, const keep_spec& keep) {
-  if (keep.raw)
-    *keep.raw = {};
+  auto clear = [&] {
+    if (keep.raw)
+      *keep.raw = {};
+    if (keep.seen)
+      *keep.seen = {};
+    if (keep.known_hit)
+      *keep.known_hit = false;
+  };
+  clear();
   parser p(text, keep);
   value v;
   if (!p.document(v)) {
-    if (keep.raw)
-      *keep.raw = {};
+    clear();
     return false;
   }
   out = std::move(v);

@@ -22,6 +22,17 @@ struct keep_spec {
   std::string_view* raw = nullptr;
   std::string_view outer;
   std::string_view inner;
+  /// When set: the exact text of member `seen_key` of the object holding
+  /// `inner`, built as usual too. A second such member declines the text.
+  /// Left empty when the text is declined (the full parser never sets it).
+  std::string_view* seen = nullptr;
+  std::string_view seen_key;
+  /// With `seen`: the text of that member in an earlier document, an object
+  /// the same parser accepted there, or empty. When the member's text starts
+  /// with it (an object ends where its text does, so it is that object), the
+  /// member is not built either: a null stands in and `*known_hit` is set.
+  std::string_view known;
+  bool* known_hit = nullptr;
 };
 
 /// True when `text` (already checked: valid UTF-8, no NUL byte) was parsed

@@ -29,16 +29,20 @@ std::size_t header_size(std::uint8_t second) {
 } // namespace
 
 void append_header(std::string& out, opcode op, std::uint64_t length) {
-  put_byte(out, 0x80 | static_cast<unsigned>(op));
+  // Built on the stack and appended once: a header per delivered frame.
+  char h[10];
+  std::size_t n = 2;
+  h[0] = static_cast<char>(0x80 | static_cast<unsigned>(op));
   if (length < 126) {
-    put_byte(out, static_cast<unsigned>(length));
-  } else if (length <= 0xFFFF) {
-    put_byte(out, 126);
-    put_be(out, length, 2);
+    h[1] = static_cast<char>(length);
   } else {
-    put_byte(out, 127);
-    put_be(out, length, 8);
+    std::size_t width = length <= 0xFFFF ? 2 : 8;
+    h[1] = static_cast<char>(width == 2 ? 126 : 127);
+    for (std::size_t i = 0; i < width; ++i)
+      h[2 + i] = static_cast<char>((length >> (8 * (width - 1 - i))) & 0xFF);
+    n += width;
   }
+  out.append(h, n);
 }
 
 std::string close_payload(std::uint16_t code, std::string_view reason) {

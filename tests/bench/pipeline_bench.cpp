@@ -7,6 +7,10 @@
 //   pick     member_index::find among the application's members
 //   encode   the delivery frame for a JSON receiver (proto::encode_delivery)
 //
+// A second line decodes peerbench W3's BROADCAST, whose d.target repeats
+// frame after frame, with and without the sender's previous target text
+// (a repeated target is not built again: proto::decode_frame's known_target).
+//
 // Regressions in any stage show here first; the end-to-end figures come
 // from peerbench.
 //
@@ -30,12 +34,22 @@ namespace {
 
 std::string numbered(const char* prefix, std::size_t n) { return std::string(prefix).append(std::to_string(n)); }
 
-/// A SEND as peerbench W1 writes it: one receiver by its integer id, and
-/// its 100-byte payload object (sender, sequence, route, time, padding).
-std::string send_frame(std::size_t to, std::size_t seq) {
+/// peerbench's 100-byte payload object (sender, sequence, route, time, padding).
+std::string payload_of(std::size_t to, std::size_t seq) {
   std::string payload = R"({"_s":3,"_q":)" + std::to_string(seq) + R"(,"_r":)" + std::to_string(to) +
                         R"(,"_t":1764652800123456789,"_p":")";
-  payload.append(100 - payload.size() - 2, 'x').append("\"}");
+  return payload.append(100 - payload.size() - 2, 'x').append("\"}");
+}
+
+/// A BROADCAST as peerbench W3 writes it: to group 0, always the same target.
+std::string broadcast_frame(std::size_t seq) {
+  return R"({"op":4,"t":"BROADCAST","d":{"target":{"application":"bench","ops":[{"path":"/group","op":"$eq","to":{"value":0}}]},"nonce":null,"payload":)" +
+         payload_of(0, seq) + "}}";
+}
+
+/// A SEND as peerbench W1 writes it: one receiver by its integer id.
+std::string send_frame(std::size_t to, std::size_t seq) {
+  std::string payload = payload_of(to, seq);
   return R"({"op":4,"t":"SEND","d":{"target":{"application":"bench","ops":[{"path":"/id","op":"$eq","to":{"value":)" +
          std::to_string(to) + R"(}}]},"nonce":null,"payload":)" + payload + "}}";
 }
@@ -104,6 +118,24 @@ int main(int argc, char** argv) {
   double total = decode_ns + query_ns + pick_ns + encode_ns;
   std::printf("%10.0f %10.0f %10.0f %10.0f %10.0f %14.0f\n", decode_ns, query_ns, pick_ns, encode_ns, total,
               1e9 / total);
+
+  std::vector<std::string> broadcasts;
+  for (std::size_t i = 0; i < 1024; ++i)
+    broadcasts.push_back(broadcast_frame(i));
+  proto::client_frame first;
+  proto::decode_frame(proto::encoding::json, broadcasts[0], first);
+  std::string known(first.raw_target);
+  auto decode_broadcast = [&](std::string_view k) {
+    return measure(min_ms, [&](std::size_t i) {
+      proto::client_frame f;
+      sink += proto::decode_frame(proto::encoding::json, broadcasts[i % broadcasts.size()], f, k).ok;
+      sink += f.target_kept;
+    });
+  };
+  double bcast_ns = decode_broadcast({});
+  double bcast_known_ns = decode_broadcast(known);
+  std::printf("\nW3's BROADCAST decode, ns/message: %.0f; its target repeating the previous one: %.0f\n", bcast_ns,
+              bcast_known_ns);
   std::printf("\n(sink %zu)\n", sink);
   return 0;
 }
