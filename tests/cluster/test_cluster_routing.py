@@ -111,6 +111,32 @@ class RoutingAcrossNodes(Base):
         for ws in (s, rb):
             self.assert_no_reply(ws)
 
+    def test_K5_a_target_repeated_frame_after_frame_reaches_the_other_nodes_every_time(self):
+        # the sender's node decodes a repeated d.target once (issue 6); its peers get it with each frame
+        app = uid("again")
+        s = self.on(self.a, uid("asend"), "s")
+        ra = self.on(self.a, app, "ra", metadata={"zone": e("string", "y")})
+        rb = self.on(self.b, app, "rb", metadata={"zone": e("string", "x")})
+        rc = self.on(self.c, app, "rc", metadata={"zone": e("string", "x")})
+        target = {"application": app, "ops": [op("/zone", "$eq", "x")]}
+        for i in range(4):
+            s.send_json(message(target, {"i": i}, nonce="b%d" % i, t="BROADCAST"))
+        for i in range(6):
+            s.send_json(message(target, {"i": 4 + i}, nonce="s%d" % i))
+        got = self.fence_apps(s, [ra, rb, rc])
+        self.assertEqual(got[0], [], "zone y must get nothing")
+        sends = []
+        for frames in got[1:]:
+            self.assertEqual([f["d"]["payload"]["i"] for f in frames if f["t"] == "BROADCAST"], [0, 1, 2, 3])
+            sends += [f["d"]["payload"]["i"] for f in frames if f["t"] == "SEND"]
+        self.assertEqual(sorted(sends), list(range(4, 10)))
+        nowhere = {"application": app, "ops": [op("/zone", "$eq", "nowhere")]}
+        for i in range(2):
+            f = message(nowhere, i, nonce="nw%d" % i)
+            s.send_json(f)
+            self.assert_no_route(s, f)
+        self.assert_no_reply(s)
+
     def test_K5_every_node_reaches_every_node(self):
         app = uid("mesh")
         clients = [self.on(n, app, "m-" + n.label, metadata={"at": e("string", n.label)}) for n in self.nodes]

@@ -9,7 +9,7 @@ import time
 import unittest
 
 from harness import RECV, uid
-from routing_support import RoutingCase, e, message, op
+from routing_support import RoutingCase, dispatch, e, echo, message, op
 
 
 def group_target(app, g, **extra):
@@ -138,6 +138,74 @@ class RepeatedQueries(RoutingCase):
         for _ in range(3):
             for g in range(12):
                 self.broadcast(group_target(app, g), {"m%02d" % (2 * g), "m%02d" % (2 * g + 1)}, clients=cs)
+        self.assert_no_reply(self.sender)
+
+
+
+class RepeatedTargetText(RoutingCase):
+    """The same d.target text frame after frame (the node decodes it once and
+    keeps its tree, issue 6): every reply that shows the received frame
+    shows it whole, and the text reused as another frame's target means the
+    same there."""
+
+    def setUp(self):
+        super().setUp()
+        self.app = uid("rt")
+        self.sender = self.client(app=uid("rt-sender"), cid="s")
+        self.cs = self.clients([{"client_id": "c%d" % i, "app": self.app,
+                                 "metadata": {"group": e("integer", 1)}} for i in range(2)])
+        self.target = group_target(self.app, 1)
+
+    def test_D5_a_repeated_target_that_matches_nobody_echoes_the_whole_frame_each_time(self):
+        nobody = group_target(self.app, 99)
+        for i in range(3):
+            for t in ("SEND", "BROADCAST"):
+                frame = message(nobody, {"i": i}, nonce="n%d" % i, t=t)
+                self.sender.send_json(frame)
+                self.assert_no_route(self.sender, frame)
+        self.assert_no_reply(self.sender)
+
+    def test_D2_a_repeated_target_without_payload_is_invalid_dispatch_with_the_whole_frame(self):
+        first = message(self.target, {"n": 1}, nonce="a")
+        got = self.deliver(self.sender, first, self.cs)
+        self.assertEqual(sum(len(g) for g in got), 1, got)
+        for _ in range(2):
+            bad = dispatch("SEND", {"target": self.target, "nonce": "b"})
+            self.sender.send_json(first)  # the target text is now the previous frame's
+            self.sender.send_json(bad)
+            self.assert_invalid(self.sender, "invalid dispatch payload", echo(bad))
+        # the two SENDs before each bad frame were delivered, once each
+        got = self.fence_apps(self.sender, self.cs)
+        self.assertEqual(sum(len(g) for g in got), 2, got)
+        for frames in got:
+            for f in frames:
+                self.assert_delivery(f, "SEND", {"n": 1}, "a")
+        self.assert_no_reply(self.sender)
+
+    def test_D6_QUERY_NODES_with_the_text_of_the_last_SEND_target_answers_for_that_query(self):
+        self.deliver(self.sender, message(self.target, 1, nonce="x"), self.cs)
+        self.sender.send_json(message(self.target, 2, nonce="y"))
+        nodes = self.query_nodes(self.sender, {"target": self.target})
+        self.assertEqual(sorted(n["client_id"] for n in nodes), ["c0", "c1"])
+        got = self.fence_apps(self.sender, self.cs)
+        self.assertEqual(sum(len(g) for g in got), 1, got)
+
+    def test_R4_R6_the_same_text_with_new_payloads_reaches_whoever_matches_now(self):
+        frames = [message(self.target, {"k": k}, nonce="s%d" % k) for k in range(10)]
+        frames += [message(self.target, {"k": k}, nonce="b%d" % k, t="BROADCAST") for k in range(10, 13)]
+        for f in frames:
+            self.sender.send_json(f)
+        got = self.fence_apps(self.sender, self.cs)
+        sends = [f["d"]["payload"]["k"] for g in got for f in g if f["t"] == "SEND"]
+        self.assertEqual(sorted(sends), list(range(10)))
+        for g in got:
+            self.assertEqual([f["d"]["payload"]["k"] for f in g if f["t"] == "BROADCAST"], [10, 11, 12])
+        self.update_metadata(self.cs[0], {"group": e("integer", 2)})
+        for f in frames:
+            self.sender.send_json(f)
+        got = self.fence_apps(self.sender, self.cs)
+        self.assertEqual(got[0], [])
+        self.assertEqual([f["d"]["payload"]["k"] for f in got[1]], list(range(13)))
         self.assert_no_reply(self.sender)
 
 

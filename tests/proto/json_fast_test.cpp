@@ -56,10 +56,18 @@ void same_both_ways(const std::string& text) {
   CHECK(ea == eb);
 }
 
+proto::keep_spec keeping(std::string_view* raw, std::string_view outer, std::string_view inner) {
+  proto::keep_spec k;
+  k.raw = raw;
+  k.outer = outer;
+  k.inner = inner;
+  return k;
+}
+
 bool fast_takes(const std::string& text, std::string_view outer = "d", std::string_view inner = "payload") {
   value v;
   std::string_view raw;
-  return proto::parse_json_fast(text, v, proto::keep_spec{&raw, outer, inner});
+  return proto::parse_json_fast(text, v, keeping(&raw, outer, inner));
 }
 
 std::string ws(std::mt19937& rng) { return std::string(rng() % 3, " \t\n\r"[rng() % 4]); }
@@ -170,7 +178,7 @@ TEST_CASE("a usual SEND frame takes the fast path, its payload kept as text") {
                      R"("nonce":"n-1","payload":{"seq":1,"ts":1733000000000,"pad":"xxxxxxxx","f":1.25}}})";
   value v;
   std::string_view raw;
-  REQUIRE(proto::parse_json_fast(text, v, proto::keep_spec{&raw, "d", "payload"}));
+  REQUIRE(proto::parse_json_fast(text, v, keeping(&raw, "d", "payload")));
   CHECK(raw == R"({"seq":1,"ts":1733000000000,"pad":"xxxxxxxx","f":1.25})");
   same_both_ways(text);
 }
