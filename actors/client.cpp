@@ -53,13 +53,15 @@ struct client_state {
   /// them. A direct route followed by a routed one cannot be overtaken:
   /// the router reaches the app after the direct message is in its mailbox.
   std::size_t via_router = 0;
-  /// The last SEND/BROADCAST target (its text when the decoder kept it, and
-  /// its tree) and its parsed query: clients repeat one query with new
-  /// payloads, and comparing costs a fraction of parse_query (issue 6's W3
-  /// profile). Null until a target parsed.
+  /// d.target's text in the last SEND/BROADCAST (empty when the decoder
+  /// did not record it). When the next one repeats it, its tree and parsed
+  /// query are kept, and from then on frames repeating it are decoded
+  /// without building it and routed without parsing it: clients send one
+  /// target with new payloads (issue 6's W3), while a target seen once costs
+  /// only this copy of its text (W1).
   std::string last_target_text;
-  std::shared_ptr<const query::value> last_target;
-  query::query last_query;
+  std::shared_ptr<const query::value> repeated_target; // null unless the text repeated
+  query::query repeated_query;
   bool identified = false;
   bool closing = false;
   std::string client_id;
@@ -284,26 +286,26 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   if (kind == route_kind::query_nodes) {
     nodes_target = proto::query_nodes_target(f.d());
   } else {
-    auto body = proto::parse_send(f.d(), f.target_kept ? st.last_target.get() : nullptr);
+    auto body = proto::parse_send(f.d(), f.target_kept ? st.repeated_target.get() : nullptr);
     if (!body)
       return st.send(proto::invalid(errors::invalid_dispatch, f.echo(), now_ms()));
     target = body->target;
   }
-  bool repeated = false;
-  if (kind != route_kind::query_nodes && st.last_target)
-    repeated = f.target_kept
-               || (f.raw_target.empty() ? *target == *st.last_target : f.raw_target == st.last_target_text);
-  if (repeated) {
-    req.q = st.last_query;
+  if (f.target_kept) { // the decoder saw last_target_text again
+    req.q = st.repeated_query;
   } else {
     auto parsed = query::parse_query(*target);
     if (!parsed.ok())
       return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, now_ms()));
     req.q = std::move(*parsed.parsed);
     if (kind != route_kind::query_nodes) {
-      st.last_target_text.assign(f.raw_target);
-      st.last_target = std::make_shared<const value>(*target);
-      st.last_query = req.q;
+      if (!f.raw_target.empty() && f.raw_target == st.last_target_text) {
+        st.repeated_target = std::make_shared<const value>(*target);
+        st.repeated_query = req.q;
+      } else {
+        st.last_target_text.assign(f.raw_target);
+        st.repeated_target.reset();
+      }
     }
   }
   // The query itself is not copied: peers read it from the frame (target()).
@@ -313,7 +315,7 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
     req.frame = std::move(f.body); // payload, nonce and target travel inside it
     req.raw_payload = std::move(f.raw_payload);
     if (f.target_kept)
-      req.kept_target = st.last_target;
+      req.kept_target = st.repeated_target;
   }
   req.reply_enc = st.conn.enc;
   auto id = st.next_route++;
@@ -371,7 +373,8 @@ void on_frame(client_actor* self, const std::string& bytes) {
   if (st.identified && st.last_frame >= st.deadline())
     return fatal(self, errors::heartbeat_late); // L-14, the lazy check
   proto::client_frame f;
-  auto res = proto::decode_frame(st.conn.enc, bytes, f, st.last_target ? st.last_target_text : std::string_view{});
+  auto res = proto::decode_frame(st.conn.enc, bytes, f,
+                                 st.repeated_target ? std::string_view(st.last_target_text) : std::string_view{});
   if (!res.ok)
     return fatal(self, res.error);
   if (!st.identified) {

@@ -131,7 +131,7 @@ class RoutingAcrossNodes(Base):
             sends += [f["d"]["payload"]["i"] for f in frames if f["t"] == "SEND"]
         self.assertEqual(sorted(sends), list(range(4, 10)))
         nowhere = {"application": app, "ops": [op("/zone", "$eq", "nowhere")]}
-        for i in range(2):
+        for i in range(3):
             f = message(nowhere, i, nonce="nw%d" % i)
             s.send_json(f)
             self.assert_no_route(s, f)

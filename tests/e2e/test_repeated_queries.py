@@ -171,24 +171,25 @@ class RepeatedTargetText(RoutingCase):
         self.assertEqual(sum(len(g) for g in got), 1, got)
         for _ in range(2):
             bad = dispatch("SEND", {"target": self.target, "nonce": "b"})
-            self.sender.send_json(first)  # the target text is now the previous frame's
+            self.sender.send_json(first)  # the target text repeats from here on
+            self.sender.send_json(first)
             self.sender.send_json(bad)
             self.assert_invalid(self.sender, "invalid dispatch payload", echo(bad))
-        # the two SENDs before each bad frame were delivered, once each
+        # the SENDs before each bad frame were delivered, once each
         got = self.fence_apps(self.sender, self.cs)
-        self.assertEqual(sum(len(g) for g in got), 2, got)
+        self.assertEqual(sum(len(g) for g in got), 4, got)
         for frames in got:
             for f in frames:
                 self.assert_delivery(f, "SEND", {"n": 1}, "a")
         self.assert_no_reply(self.sender)
 
     def test_D6_QUERY_NODES_with_the_text_of_the_last_SEND_target_answers_for_that_query(self):
-        self.deliver(self.sender, message(self.target, 1, nonce="x"), self.cs)
-        self.sender.send_json(message(self.target, 2, nonce="y"))
+        for n in range(3):  # the target text repeats from the second one
+            self.sender.send_json(message(self.target, n, nonce="x%d" % n))
         nodes = self.query_nodes(self.sender, {"target": self.target})
         self.assertEqual(sorted(n["client_id"] for n in nodes), ["c0", "c1"])
         got = self.fence_apps(self.sender, self.cs)
-        self.assertEqual(sum(len(g) for g in got), 1, got)
+        self.assertEqual(sum(len(g) for g in got), 3, got)
 
     def test_R4_R6_the_same_text_with_new_payloads_reaches_whoever_matches_now(self):
         frames = [message(self.target, {"k": k}, nonce="s%d" % k) for k in range(10)]

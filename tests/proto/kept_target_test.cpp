@@ -154,6 +154,15 @@ TEST_CASE("decode_frame keeps a repeated target only for SEND and BROADCAST") {
   }
 }
 
+TEST_CASE("a QUERY_NODES frame (no payload) repeating the target text gets its tree") {
+  std::string text = R"({"op":4,"t":"QUERY_NODES","d":{"target":)" + target + "}}";
+  proto::client_frame f;
+  REQUIRE(proto::decode_frame(proto::encoding::json, text, f, target).ok);
+  CHECK_FALSE(f.target_kept);
+  REQUIRE(target_in(f.body));
+  CHECK(*target_in(f.body) == json(target));
+}
+
 TEST_CASE("a SEND without payload echoes its kept target (invalid dispatch's echo)") {
   std::string text = R"({"op":4,"t":"SEND","d":{"target":)" + target + R"(,"nonce":"x"}})";
   proto::client_frame f;
