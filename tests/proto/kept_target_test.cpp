@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -25,18 +26,26 @@ std::string send(std::string_view t, std::string_view payload = R"({"n":1})", st
          + std::string(payload) + "}}";
 }
 
+/// The texts are views into the parsed bytes: they stay here with them.
 struct parsed {
+  std::unique_ptr<std::string> text;
   bool ok = false;
   value tree;
   std::string error;
   proto::frame_texts texts;
 };
 
-parsed parse(std::string_view text, std::string_view known = {}) {
+parsed parse(std::string text, std::string_view known = {}) {
   parsed p;
+  p.text = std::make_unique<std::string>(std::move(text));
   p.texts.known_target = known;
-  p.ok = proto::parse_json_frame(text, p.tree, p.error, p.texts);
+  p.ok = proto::parse_json_frame(*p.text, p.tree, p.error, p.texts);
   return p;
+}
+
+/// decode_frame of `bytes`, which must outlive `f` (its raw texts are views).
+bool decoded(const std::string& bytes, proto::client_frame& f, std::string_view known) {
+  return proto::decode_frame(proto::encoding::json, bytes, f, known).ok;
 }
 
 value json(std::string_view text) {
@@ -133,7 +142,8 @@ TEST_CASE("frames outside the fast subset record no target text and keep none") 
 TEST_CASE("decode_frame keeps a repeated target only for SEND and BROADCAST") {
   for (std::string t : {"SEND", "BROADCAST"}) {
     proto::client_frame f;
-    REQUIRE(proto::decode_frame(proto::encoding::json, send(target, "[1]", t), f, target).ok);
+    std::string bytes = send(target, "[1]", t);
+    REQUIRE(decoded(bytes, f, target));
     CHECK(f.target_kept);
     CHECK(target_in(f.body)->is_null());
     // echo() is the frame as received, target and payload included.
@@ -147,7 +157,8 @@ TEST_CASE("decode_frame keeps a repeated target only for SEND and BROADCAST") {
   for (std::string t : {"QUERY_NODES", "UPDATE_METADATA", "OTHER"}) {
     proto::client_frame f;
     INFO(t);
-    REQUIRE(proto::decode_frame(proto::encoding::json, send(target, "[1]", t), f, target).ok);
+    std::string bytes = send(target, "[1]", t);
+    REQUIRE(decoded(bytes, f, target));
     CHECK_FALSE(f.target_kept);
     CHECK(*target_in(f.body) == json(target));
     CHECK(*f.body.find("d")->find("payload") == json("[1]"));
@@ -157,7 +168,7 @@ TEST_CASE("decode_frame keeps a repeated target only for SEND and BROADCAST") {
 TEST_CASE("a QUERY_NODES frame (no payload) repeating the target text gets its tree") {
   std::string text = R"({"op":4,"t":"QUERY_NODES","d":{"target":)" + target + "}}";
   proto::client_frame f;
-  REQUIRE(proto::decode_frame(proto::encoding::json, text, f, target).ok);
+  REQUIRE(decoded(text, f, target));
   CHECK_FALSE(f.target_kept);
   REQUIRE(target_in(f.body));
   CHECK(*target_in(f.body) == json(target));
@@ -166,7 +177,7 @@ TEST_CASE("a QUERY_NODES frame (no payload) repeating the target text gets its t
 TEST_CASE("a SEND without payload echoes its kept target (invalid dispatch's echo)") {
   std::string text = R"({"op":4,"t":"SEND","d":{"target":)" + target + R"(,"nonce":"x"}})";
   proto::client_frame f;
-  REQUIRE(proto::decode_frame(proto::encoding::json, text, f, target).ok);
+  REQUIRE(decoded(text, f, target));
   CHECK(f.raw_payload.empty());
   CHECK(f.target_kept);
   value e = f.echo();
@@ -176,7 +187,8 @@ TEST_CASE("a SEND without payload echoes its kept target (invalid dispatch's ech
 
 TEST_CASE("put_target restores a kept target for code that reads the tree") {
   proto::client_frame f;
-  REQUIRE(proto::decode_frame(proto::encoding::json, send(target), f, target).ok);
+  std::string bytes = send(target);
+  REQUIRE(decoded(bytes, f, target));
   REQUIRE(f.target_kept);
   value body = proto::with_payload(f.body, f.raw_payload);
   proto::put_target(body, json(target));
