@@ -94,7 +94,8 @@ struct route_request {
   route_kind kind = route_kind::send;
   query::query q;
   /// The decoded SEND/BROADCAST frame as received (payload, nonce, and
-  /// D-5's extra_info are read from it when needed, never copied).
+  /// D-5's extra_info are read from it when needed, never copied); a kept
+  /// payload (raw_payload) or target (kept_target) has a null in its place.
   query::value frame;
   /// The query as the client sent it, when it is not d.target of `frame`
   /// (QUERY_NODES, HTTP); read it with target().

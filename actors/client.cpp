@@ -53,12 +53,14 @@ struct client_state {
   /// them. A direct route followed by a routed one cannot be overtaken:
   /// the router reaches the app after the direct message is in its mailbox.
   std::size_t via_router = 0;
-  /// d.target's text in the last SEND/BROADCAST (empty when the decoder
-  /// did not record it). When the next one repeats it, its tree and parsed
-  /// query are kept, and from then on frames repeating it are decoded
-  /// without building it and routed without parsing it: clients send one
-  /// target with new payloads (issue 6's W3), while a target seen once costs
-  /// only this copy of its text (W1).
+  /// d.target's text in the last SEND/BROADCAST whose query parsed and was
+  /// not reused (empty when the fast decoder did not record it, e.g. after
+  /// a frame with a \u escape). When the next one repeats it, its tree and
+  /// parsed query are kept, and from then on this text goes to decode_frame
+  /// as the known target: frames repeating it are decoded without building
+  /// it and routed without parsing it. Clients send one target with new
+  /// payloads (issue 6's W3); a target seen once costs only this copy of its
+  /// text (W1).
   std::string last_target_text;
   std::shared_ptr<const query::value> repeated_target; // null unless the text repeated
   query::query repeated_query;
@@ -308,11 +310,12 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
       }
     }
   }
-  // The query itself is not copied: peers read it from the frame (target()).
+  // Peers read the query as sent from the request (target()): from the
+  // frame, or from the kept tree when the frame holds a null in its place.
   if (kind == route_kind::query_nodes) {
     req.raw_query = std::move(nodes_target);
   } else {
-    req.frame = std::move(f.body); // payload, nonce and target travel inside it
+    req.frame = std::move(f.body); // payload, nonce and (unless kept) target travel inside it
     req.raw_payload = std::move(f.raw_payload);
     if (f.target_kept)
       req.kept_target = st.repeated_target;

@@ -36,10 +36,11 @@ struct client_frame {
   /// JSON SEND or BROADCAST, see parse_json_frame); `body` then holds a null
   /// in its place. Empty when the payload is in `body` (or absent).
   std::string raw_payload;
-  /// The exact JSON text of d.target of a JSON SEND or BROADCAST when the
-  /// decoder saw it (a view into the decoded bytes: valid while they live),
-  /// else empty. Equal texts are equal targets (actors/client reuses the
-  /// parsed query); different texts may still be equal targets.
+  /// The exact JSON text of d.target when the fast JSON decoder read the
+  /// frame (any frame type; a view into the decoded bytes: valid while they
+  /// live), else empty. Equal texts are equal targets (actors/client reuses
+  /// the parsed query of a SEND/BROADCAST); different texts may still be
+  /// equal targets.
   std::string_view raw_target;
   /// d.target was the `known_target` given to decode_frame, so `body` holds
   /// a null in its place (the caller has that target's tree).
@@ -65,8 +66,9 @@ struct decode_result {
 };
 
 /// Decodes one websocket message in the given encoding (E-9 limits apply).
-/// `known_target`: d.target's text in the sender's previous JSON SEND or
-/// BROADCAST (its raw_target), not built again when it repeats.
+/// `known_target`: empty, or the raw_target of an earlier frame of this
+/// decoder (an object's text); a d.target with that text is not built
+/// again (target_kept).
 decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out,
                            std::string_view known_target = {});
 

@@ -28,7 +28,8 @@ bool parse_json_frame(std::string_view text, query::value& out, std::string& err
 /// What parse_json_frame can also tell about d.target, which clients repeat
 /// frame after frame (actors/client reuses its parsed query).
 struct frame_texts {
-  /// In: d.target's text in an earlier frame, or empty.
+  /// In: empty, or `target` of an earlier call: the text of an object this
+  /// parser accepted (anything else could let invalid JSON through).
   std::string_view known_target;
   /// Out: d.payload's text, as `raw_payload` above.
   std::string_view payload;

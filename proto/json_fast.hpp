@@ -23,7 +23,8 @@ struct keep_spec {
   std::string_view outer;
   std::string_view inner;
   /// When set: the exact text of member `seen_key` of the object holding
-  /// `inner`, built as usual too. A second such member declines the text.
+  /// `inner`, built as usual too. A second such member declines the whole
+  /// text (the full parser decides).
   /// Left empty when the text is declined (the full parser never sets it).
   std::string_view* seen = nullptr;
   std::string_view seen_key;
