@@ -101,6 +101,14 @@ private:
         out->append(run, p_);
       if (++p_ == end_)
         return false;
+      if (*p_ == 'u') {
+        // Validated where the text is only kept (clients such as Python's
+        // json escape every non-ASCII character); decoded by the full parser.
+        if (out || !unicode_escape())
+          return false;
+        run = p_;
+        continue;
+      }
       char e;
       switch (*p_) {
         case '"': e = '"'; break;
@@ -111,12 +119,50 @@ private:
         case 'n': e = '\n'; break;
         case 'r': e = '\r'; break;
         case 't': e = '\t'; break;
-        default: return false; // \u (surrogate rules) and bad escapes: the full parser
+        default: return false; // bad escapes: the full parser
       }
       if (out)
         out->push_back(e);
       run = ++p_;
     }
+  }
+
+  /// Four hex digits at `at` (within the text) into `cp`.
+  bool hex4(const char* at, unsigned& cp) const {
+    if (end_ - at < 4)
+      return false;
+    cp = 0;
+    for (int i = 0; i < 4; ++i) {
+      char c = at[i];
+      unsigned d;
+      if (c >= '0' && c <= '9')
+        d = static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        d = static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        d = static_cast<unsigned>(c - 'A' + 10);
+      else
+        return false;
+      cp = cp * 16 + d;
+    }
+    return true;
+  }
+
+  /// A \u escape at p_ (on the `u`): a code point outside the surrogates,
+  /// or a high surrogate escaped right before a low one; p_ then follows it.
+  /// Anything else (a lone surrogate of either kind) declines.
+  bool unicode_escape() {
+    unsigned cp, low;
+    if (!hex4(p_ + 1, cp))
+      return false;
+    p_ += 5;
+    if (cp < 0xD800 || cp > 0xDFFF)
+      return true;
+    if (cp > 0xDBFF || end_ - p_ < 6 || p_[0] != '\\' || p_[1] != 'u' || !hex4(p_ + 2, low) || low < 0xDC00
+        || low > 0xDFFF)
+      return false;
+    p_ += 6;
+    return true;
   }
 
   // -- numbers -------------------------------------------------------------------

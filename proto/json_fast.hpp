@@ -1,13 +1,14 @@
 #pragma once
 // The common case of JSON decoding without RapidJSON: a strict recursive
-// parser for documents with no floats, no \u escapes and no integer past 18
+// parser for documents with no floats, \u escapes or integers past 18
 // digits in the parts it builds, and no duplicate of the kept member. It
 // either produces exactly what json.cpp's RapidJSON path would (the tree,
 // and the kept member's text), or declines, and the caller parses the text
 // the usual way; it never reports an error itself, so error texts stay
-// RapidJSON's. The kept member is only validated (floats and simple escapes
-// allowed there), never built. Issue 6's profile: RapidJSON's per-token
-// handler calls and the builder's stacks were a sixth of the server's CPU.
+// RapidJSON's. The kept member is only validated (floats, simple escapes
+// and \u escapes of valid code points allowed there), never built. Issue
+// 6's profile: RapidJSON's per-token handler calls and the builder's stacks
+// were a sixth of the server's CPU.
 
 #include <string_view>
 

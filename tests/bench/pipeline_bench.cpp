@@ -9,7 +9,8 @@
 //
 // A second line decodes peerbench W3's BROADCAST, whose d.target repeats
 // frame after frame, with and without the sender's previous target text
-// (a repeated target is not built again: proto::decode_frame's known_target).
+// (a repeated target is not built again: proto::decode_frame's known_target),
+// and a third W1's SEND with \u escapes in its payload.
 //
 // Regressions in any stage show here first; the end-to-end figures come
 // from peerbench.
@@ -136,6 +137,18 @@ int main(int argc, char** argv) {
   double bcast_known_ns = decode_broadcast(known);
   std::printf("\nW3's BROADCAST decode, ns/message: %.0f; its target repeating the previous one: %.0f\n", bcast_ns,
               bcast_known_ns);
+  // Non-ASCII text as Python's json writes it by default: \u escapes.
+  std::vector<std::string> escaped;
+  for (std::size_t i = 0; i < 1024; ++i) {
+    std::string f = send_frame(i % members, i);
+    auto at = f.find("xxxxxxxxxxxx");
+    escaped.push_back(f.replace(at, 12, "\\ud55c\\uae00"));
+  }
+  double escaped_ns = measure(min_ms, [&](std::size_t i) {
+    proto::client_frame f;
+    sink += proto::decode_frame(proto::encoding::json, escaped[i % escaped.size()], f).ok;
+  });
+  std::printf("W1's SEND with two \\u-escaped characters in its payload, decode ns/message: %.0f\n", escaped_ns);
   std::printf("\n(sink %zu)\n", sink);
   return 0;
 }

@@ -87,6 +87,25 @@ class PayloadText(RoutingCase):
         f = snd.recv_json(RECV)
         self.assert_error_frame(f, 3, "invalid dispatch payload", echo(json.loads(text)))
 
+    def test_E9_escaped_non_ASCII_arrives_as_written_and_a_lone_surrogate_escape_is_fatal(self):
+        # Python's json escapes every non-ASCII character by default.
+        app, rcv, snd = self.pair()
+        target = {"application": app, "ops": [op("/id", "$eq", 1)]}
+        good = ['"\\ud55c\\uae00"', '{"k": "\\uD83D\\uDE00 \\u00e9 \\u0000"}', '["\\uffff", "x\\u0041"]']
+        for text in good:
+            with self.subTest(payload=text):
+                snd.send_text(send_text(target, text))
+                self.recv_delivery(rcv, "SEND", json.loads(text), "n1")
+        for bad in ['"\\ud83d"', '"\\ude00"', '"\\ud83d\\u0041"', '"\\ud83dx"', '"\\ude00\\ud83d"', '"\\u00g9"']:
+            with self.subTest(payload=bad):
+                ws = self.client(app=uid("bad"))
+                ws.send_text(send_text(target, bad))
+                self.assert_fatal(ws, None, any_text=True)
+        # nothing reached the receiver, and it still gets what comes next
+        snd.send_text(send_text(target, '"after"'))
+        self.recv_delivery(rcv, "SEND", "after", "n1")
+        self.assert_no_reply(snd)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -185,11 +185,11 @@ TEST_CASE("a usual SEND frame takes the fast path, its payload kept as text") {
 }
 
 TEST_CASE("the fast path declines what RapidJSON must decide, and the result is the same") {
-  // Floats and big integers outside the kept member, \u escapes anywhere,
+  // Floats and big integers outside the kept member, \u escapes outside it,
   // duplicate kept members, -0, too deep, and every kind of invalid JSON.
   for (std::string text : std::vector<std::string>{R"({"d":{"target":1.5,"payload":1}})", R"({"d":{"target":12345678901234567890,"payload":1}})",
                            R"({"d":{"target":-0,"payload":1}})", R"({"d":{"target":"\u00e9","payload":1}})",
-                           R"({"d":{"payload":"\u00e9"}})", R"({"d":{"payload":1,"payload":2}})",
+                           R"({"d":{"payload":1},"t":"\u00e9"})", R"({"d":{"payload":1,"payload":2}})",
                            R"({"d":{"payload":1},"d":{"payload":2}})", R"({"d":{"payload":01}})", R"({"d":{"payload":1,}})",
                            R"({"d":{"payload":[1,]}})", "{\"d\":{\"payload\":\"a\tb\"}}", R"({"d":{"payload":tru}})",
                            R"({"d":{"payload":1}} x)", R"({"d":{"payload":1}})" "\x0b", "", " ", "{", "[1,2", "\"\\x\"",
@@ -210,6 +210,24 @@ TEST_CASE("the fast path takes floats and simple escapes inside the kept member,
   std::string deep = R"({"d":{"payload":)" + std::string(63, '[') + std::string(63, ']') + "}}";
   CHECK_FALSE(fast_takes(deep));
   same_both_ways(deep);
+}
+
+TEST_CASE("\\u escapes inside the kept member: taken when valid, every surrogate mistake left to RapidJSON") {
+  for (std::string esc : {"\\u00e9", "\\u00E9", "\\uFFFF", "\\u0000", "\\ud55c\\uae00", "\\ud83d\\ude00",
+                          "\\uD83D\\uDE00", "x\\u0041y"}) {
+    std::string text = R"({"d":{"payload":{"s":")" + esc + R"(","k":[")" + esc + R"("]}}})";
+    INFO(text);
+    CHECK(fast_takes(text));
+    same_both_ways(text);
+  }
+  for (std::string esc : {"\\ud83d", "\\ude00", "\\ud83d\\u0041", "\\ud83dx", "\\ud83d\\n", "\\ude00\\ud83d",
+                          "\\u00g9", "\\u00e", "\\u", "\\ud83d\\ude0"}) {
+    std::string text = R"({"d":{"payload":")" + esc + R"("}})";
+    INFO(text);
+    CHECK_FALSE(fast_takes(text));
+    same_both_ways(text);
+    same_both_ways(R"({"d":{"payload":")" + esc);  // cut off after it
+  }
 }
 
 TEST_CASE("strings of every length up to 40, with a quote, escape, control or non-ASCII byte anywhere") {
