@@ -73,6 +73,7 @@ private:
 
   /// A string token at p_ (after its opening quote is checked by the
   /// caller): its text with simple escapes decoded, into `out` if not null.
+  /// With `out` null (a kept member's string) \u escapes are validated too.
   bool string(std::string* out) {
     ++p_; // the opening quote
     const char* run = p_;

@@ -87,7 +87,7 @@ class PayloadText(RoutingCase):
         f = snd.recv_json(RECV)
         self.assert_error_frame(f, 3, "invalid dispatch payload", echo(json.loads(text)))
 
-    def test_E9_escaped_non_ASCII_arrives_as_written_and_a_lone_surrogate_escape_is_fatal(self):
+    def test_E9_escaped_non_ASCII_arrives_as_written_and_a_lone_surrogate_or_bad_escape_is_fatal(self):
         # Python's json escapes every non-ASCII character by default.
         app, rcv, snd = self.pair()
         target = {"application": app, "ops": [op("/id", "$eq", 1)]}

@@ -213,21 +213,27 @@ TEST_CASE("the fast path takes floats and simple escapes inside the kept member,
 }
 
 TEST_CASE("\\u escapes inside the kept member: taken when valid, every surrogate mistake left to RapidJSON") {
+  // Each range edge on both sides: D7FF and E000 are plain code points,
+  // D800-DBFF must be followed by an escaped DC00-DFFF.
   for (std::string esc : {"\\u00e9", "\\u00E9", "\\uFFFF", "\\u0000", "\\ud55c\\uae00", "\\ud83d\\ude00",
-                          "\\uD83D\\uDE00", "x\\u0041y"}) {
-    std::string text = R"({"d":{"payload":{"s":")" + esc + R"(","k":[")" + esc + R"("]}}})";
+                          "\\uD83D\\uDE00", "\\uD83D\\ude00", "x\\u0041y", "\\ud7ff", "\\ue000", "\\ud800\\udc00",
+                          "\\udbff\\udfff"}) {
+    std::string text = R"({"d":{"payload":{"s":")" + esc + R"(","k":[")" + esc + R"("],")" + esc + R"(":1}}})";
     INFO(text);
     CHECK(fast_takes(text));
     same_both_ways(text);
   }
   for (std::string esc : {"\\ud83d", "\\ude00", "\\ud83d\\u0041", "\\ud83dx", "\\ud83d\\n", "\\ude00\\ud83d",
-                          "\\u00g9", "\\u00e", "\\u", "\\ud83d\\ude0"}) {
+                          "\\u00g9", "\\u00e", "\\u", "\\ud83d\\ude0", "\\ud800", "\\udbff", "\\udc00", "\\udfff",
+                          "\\ude00\\ude00", "\\ud83d\\udbff", "\\ud83d\\ue000", "\\ud83d\\ud83d\\ude00"}) {
     std::string text = R"({"d":{"payload":")" + esc + R"("}})";
     INFO(text);
     CHECK_FALSE(fast_takes(text));
     same_both_ways(text);
     same_both_ways(R"({"d":{"payload":")" + esc);  // cut off after it
   }
+  same_both_ways(R"({"d":{"payload":"\u00e9)"); // an accepted escape, then the end of the text
+  same_both_ways(R"({"d":{"payload":"\ud83d\ude00)");
 }
 
 TEST_CASE("strings of every length up to 40, with a quote, escape, control or non-ASCII byte anywhere") {
