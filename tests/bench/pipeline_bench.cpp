@@ -10,7 +10,8 @@
 // A second line decodes peerbench W3's BROADCAST, whose d.target repeats
 // frame after frame, with and without the sender's previous target text
 // (a repeated target is not built again: proto::decode_frame's known_target),
-// and a third W1's SEND with \u escapes in its payload.
+// a third W1's SEND with \u escapes in its payload, and the JSON writer
+// on a QUERY_NODES answer listing every member.
 //
 // Regressions in any stage show here first; the end-to-end figures come
 // from peerbench.
@@ -26,6 +27,7 @@
 
 #include "proto/dispatch.hpp"
 #include "proto/frame.hpp"
+#include "proto/json.hpp"
 #include "query/index.hpp"
 #include "query/parse.hpp"
 
@@ -149,6 +151,16 @@ int main(int argc, char** argv) {
     sink += proto::decode_frame(proto::encoding::json, escaped[i % escaped.size()], f).ok;
   });
   std::printf("W1's SEND with two \\u-escaped characters in its payload, decode ns/message: %.0f\n", escaped_ns);
+  // The JSON writer: a QUERY_NODES answer listing every member.
+  query::array nodes;
+  for (std::size_t i = 0; i < members; ++i) {
+    query::metadata m;
+    m["id"] = query::entry{query::mtype::integer, query::value{static_cast<std::int64_t>(i)}};
+    nodes.push_back(proto::client_object("bench", numbered("client-", i), m, "127.0.0.1:4567", {}, {}));
+  }
+  query::value answer{query::object{{"nodes", query::value{std::move(nodes)}}}};
+  double nodes_ns = measure(min_ms, [&](std::size_t) { sink += proto::to_json(answer).size(); });
+  std::printf("QUERY_NODES answer of %zu members, to_json us: %.1f\n", members, nodes_ns / 1000);
   std::printf("\n(sink %zu)\n", sink);
   return 0;
 }

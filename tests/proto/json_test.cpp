@@ -245,6 +245,28 @@ TEST_CASE("objects keep their key order when re-encoded") {
   CHECK(to_json(parse_ok("{ \"z\" : 1 , \"a\" : [ 1 , 2 ] }")) == "{\"z\":1,\"a\":[1,2]}");
 }
 
+TEST_CASE("encoding texts of every length up to 2,000 bytes, and appending after existing text") {
+  // The writer's output gathers in blocks: every length around the block
+  // edges comes out whole and in order.
+  for (std::size_t len = 0; len <= 2000; ++len) {
+    std::string body;
+    for (std::size_t i = 0; i < len; ++i)
+      body.push_back(static_cast<char>('a' + i % 26));
+    value v{sy::query::array{value{body}, value{static_cast<std::int64_t>(len)}}};
+    std::string want = "[\"" + body + "\"," + std::to_string(len) + "]";
+    REQUIRE(to_json(v) == want);
+    std::string out = "prefix:";
+    sy::proto::append_json(out, v);
+    REQUIRE(out == "prefix:" + want);
+  }
+  // Escapes grow the text while it is written (six bytes for a control character).
+  std::string controls(700, '\x01');
+  std::string escaped;
+  for (std::size_t i = 0; i < controls.size(); ++i)
+    escaped += "\\u0001";
+  CHECK(to_json(value{controls}) == "\"" + escaped + "\"");
+}
+
 TEST_CASE("strings with every RFC 8259 escape decode and round-trip") {
   // Written by hand: \" \\ \/ \b \f \n \r \t \u0041 \u00e9 and a surrogate pair.
   const char* text = "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\ud834\\udd1e\"";
