@@ -144,8 +144,13 @@ public:
       ctx_.wakes.add(shared_from_this());
   }
 
-  /// From the wake list, on an I/O thread: into the strand.
+  /// From the wake list, on an I/O thread: into the strand. With a single
+  /// I/O thread every handler already runs one at a time on it, so the
+  /// inbox is drained right here: the strand's queueing (an operation and
+  /// an invoker per woken session) was a tenth of W2's instructions.
   void wake() override {
+    if (ctx_.net.io_threads == 1)
+      return drain_inbox();
     asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
   }
 

@@ -231,6 +231,29 @@ class Config(unittest.TestCase):
                 self.assert_startup_error(settings={"SINGYEONG_WORKER_BATCH": value},
                                           names=["SINGYEONG_WORKER_BATCH"])
 
+    def test_CFG_one_or_several_io_threads_deliver_every_frame_in_order(self):
+        # One I/O thread drains a woken session's frames at once; several go
+        # through each session's strand. Both keep R-9's order and L-16's.
+        for value in ("1", "2", "4"):
+            with self.subTest(SINGYEONG_IO_THREADS=value):
+                n = self.start(settings={"SINGYEONG_IO_THREADS": value})
+                rx, tx = identified_pair(self, n)
+                try:
+                    for i in range(500):
+                        tx.send_json({"op": 4, "t": "SEND", "d": {"target": to_k(1), "nonce": None, "payload": i}})
+                        if i % 100 == 0:
+                            tx.send_json({"op": 5, "d": {}})
+                    got = [rx.recv_json(RECV)["d"]["payload"] for _ in range(500)]
+                    self.assertEqual(got, list(range(500)))
+                    self.assertEqual([tx.recv_json(RECV)["op"] for _ in range(5)], [6] * 5)
+                finally:
+                    rx.abort()
+                    tx.abort()
+                self.stop(n)
+        for value in ("0", "-1", "two"):
+            with self.subTest(SINGYEONG_IO_THREADS=value):
+                self.assert_startup_error(settings={"SINGYEONG_IO_THREADS": value}, names=["SINGYEONG_IO_THREADS"])
+
     def test_CFG_an_idle_node_stops_polling_after_a_burst(self):
         # The I/O thread polls for SINGYEONG_IO_SPIN_US after its last event,
         # then sleeps: an idle node (clients connected, nothing sent) uses
