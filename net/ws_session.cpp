@@ -6,8 +6,9 @@
 //   queue --every queued frame in one buffer--> written at once (non-blocking),
 //          the rest after the socket is writable again
 //
-// Everything runs on the session's strand. Reading: the session waits until
-// the socket is readable, then reads until it would block; an idle connection
+// Everything runs on the session's strand (with one I/O thread, on that
+// thread: session_executor). Reading: the session waits until the socket is
+// readable, then reads until it would block; an idle connection
 // holds no read buffer, and bytes read but not yet fed wait in `pending_`.
 // At most `window` frames (and bytes) wait in the actor's mailbox before
 // reading pauses (net/read_credit). Writing (net/ws_writer): every frame queued
@@ -70,6 +71,16 @@ std::array<char, 64 * 1024>& scratch() {
 }
 
 class ws_session;
+
+/// Where a session's handlers run. Several I/O threads need a strand per
+/// session; a single one already runs every handler one at a time, and
+/// without the strand a dispatch from it (the wake list's) runs at once,
+/// with no queued operation and invoker per woken session.
+asio::any_io_executor session_executor(context& ctx) {
+  if (ctx.net.io_threads == 1)
+    return ctx.ioc.get_executor();
+  return asio::make_strand(ctx.ioc);
+}
 
 /// What the actors hand to a session: a frame, or (frame empty) a close.
 struct inbox_item {
@@ -144,13 +155,9 @@ public:
       ctx_.wakes.add(shared_from_this());
   }
 
-  /// From the wake list, on an I/O thread: into the strand. With a single
-  /// I/O thread every handler already runs one at a time on it, so the
-  /// inbox is drained right here: the strand's queueing (an operation and
-  /// an invoker per woken session) was a tenth of W2's instructions.
+  /// From the wake list, on an I/O thread: into the strand (with a single
+  /// I/O thread there is none, and this runs at once; session_executor).
   void wake() override {
-    if (ctx_.net.io_threads == 1)
-      return drain_inbox();
     asio::dispatch(socket_.get_executor(), [self = shared_from_this()] { self->drain_inbox(); });
   }
 
@@ -501,7 +508,7 @@ void session_outbox::ack(std::size_t frames, std::size_t bytes) {
 
 void start_ws_session(context& ctx, int fd, bool v6, std::string accept, std::string early, proto::encoding enc,
                       std::string peer_ip) {
-  tcp::socket socket(asio::make_strand(ctx.ioc));
+  tcp::socket socket(session_executor(ctx));
   error_code ec;
   socket.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
   if (ec) {
