@@ -103,6 +103,12 @@ struct route_request {
   /// d.target when `frame` holds a null in its place: a target the client
   /// repeated, shared with its cache (actors/client). Read it with target().
   std::shared_ptr<const query::value> kept_target;
+  /// d.target's exact text when `frame` holds a null in its place and
+  /// there is no kept_target: a target that differed from the client's
+  /// kept one in an integer (actors/target_memory). Only on routes straight
+  /// to an app, never to peers (target() does not read it); D-5's echo
+  /// decodes it.
+  std::string kept_target_text;
   /// The query as the client sent it (what peers get, K-5).
   const query::value& target() const {
     if (!raw_query.is_null())

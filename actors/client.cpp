@@ -24,9 +24,11 @@
 #include "actors/delivery.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
+#include "actors/target_memory.hpp"
 #include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
 #include "proto/identify.hpp"
+#include "proto/json.hpp"
 #include "query/parse.hpp"
 
 namespace sy::actors {
@@ -53,17 +55,9 @@ struct client_state {
   /// them. A direct route followed by a routed one cannot be overtaken:
   /// the router reaches the app after the direct message is in its mailbox.
   std::size_t via_router = 0;
-  /// d.target's text in the last SEND/BROADCAST whose query parsed and was
-  /// not reused (empty when the fast decoder did not record it, e.g. after
-  /// a frame with a \u escape). When the next one repeats it, its tree and
-  /// parsed query are kept, and from then on this text goes to decode_frame
-  /// as the known target: frames repeating it are decoded without building
-  /// it and routed without parsing it. Clients send one target with new
-  /// payloads (issue 6's W3); a target seen once costs only this copy of its
-  /// text (W1).
-  std::string last_target_text;
-  std::shared_ptr<const query::value> repeated_target; // null unless the text repeated
-  query::query repeated_query;
+  /// The last SEND/BROADCAST target, kept once it repeats (with one integer
+  /// changed, or not): its text goes to decode_frame as the known target.
+  target_memory targets;
   bool identified = false;
   bool closing = false;
   std::string client_id;
@@ -288,44 +282,43 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   if (kind == route_kind::query_nodes) {
     nodes_target = proto::query_nodes_target(f.d());
   } else {
-    auto body = proto::parse_send(f.d(), f.target_kept ? st.repeated_target.get() : nullptr);
+    auto body = proto::parse_send(f.d(), f.target_kept ? st.targets.tree().get() : nullptr);
     if (!body)
       return st.send(proto::invalid(errors::invalid_dispatch, f.echo(), now_ms()));
     target = body->target;
   }
-  if (f.target_kept) { // the decoder saw last_target_text again
-    req.q = st.repeated_query;
+  if (f.target_kept) { // the decoder saw the kept target's text again
+    req.q = st.targets.query_for(f.kept_int);
   } else {
     auto parsed = query::parse_query(*target);
     if (!parsed.ok())
       return st.send(proto::invalid(errors::invalid_query, value{parsed.error}, now_ms()));
     req.q = std::move(*parsed.parsed);
-    if (kind != route_kind::query_nodes) {
-      if (!f.raw_target.empty() && f.raw_target == st.last_target_text) {
-        st.repeated_target = std::make_shared<const value>(*target);
-        st.repeated_query = req.q;
-      } else {
-        st.last_target_text.assign(f.raw_target);
-        st.repeated_target.reset();
-      }
-    }
+    if (kind != route_kind::query_nodes)
+      st.targets.learn(f.raw_target, *target, req.q);
   }
+  // One application on a node without peers: straight to its app actor,
+  // which answers with route_done (or no_route here when it does not exist).
+  bool direct =
+    st.directory && st.via_router == 0 && req.q.scope == query::app_scope::exact && st.directory->alone();
   // Peers read the query as sent from the request (target()): from the
   // frame, or from the kept tree when the frame holds a null in its place.
   if (kind == route_kind::query_nodes) {
     req.raw_query = std::move(nodes_target);
   } else {
+    if (f.target_kept && st.targets.varies() && !direct) // peers get the tree
+      proto::put_target(f.body, proto::kept_value(f.raw_target));
+    else if (f.target_kept && st.targets.varies())
+      req.kept_target_text.assign(f.raw_target); // only for D-5's echo
+    else if (f.target_kept)
+      req.kept_target = st.targets.tree();
     req.frame = std::move(f.body); // payload, nonce and (unless kept) target travel inside it
     req.raw_payload = std::move(f.raw_payload);
-    if (f.target_kept)
-      req.kept_target = st.repeated_target;
   }
   req.reply_enc = st.conn.enc;
   auto id = st.next_route++;
   st.pending.push_back(client_state::pending_route{id, false, {}, {}});
-  // One application on a node without peers: straight to its app actor,
-  // which answers with route_done (or no_route here when it does not exist).
-  if (st.directory && st.via_router == 0 && req.q.scope == query::app_scope::exact && st.directory->alone()) {
+  if (direct) {
     if (st.direct_name != req.q.application) {
       auto app = st.directory->find(req.q.application);
       if (!app)
@@ -376,8 +369,7 @@ void on_frame(client_actor* self, const std::string& bytes) {
   if (st.identified && st.last_frame >= st.deadline())
     return fatal(self, errors::heartbeat_late); // L-14, the lazy check
   proto::client_frame f;
-  auto res = proto::decode_frame(st.conn.enc, bytes, f,
-                                 st.repeated_target ? std::string_view(st.last_target_text) : std::string_view{});
+  auto res = proto::decode_frame(st.conn.enc, bytes, f, st.targets.known());
   if (!res.ok)
     return fatal(self, res.error);
   if (!st.identified) {

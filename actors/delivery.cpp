@@ -4,6 +4,7 @@
 
 #include "actors/metrics.hpp"
 #include "proto/dispatch.hpp"
+#include "proto/json.hpp"
 #include "proto/errors.hpp"
 
 namespace sy::actors {
@@ -40,6 +41,8 @@ std::string reply_no_route(const route_request& req) {
   auto body = proto::with_payload(req.frame, req.raw_payload);
   if (req.kept_target)
     proto::put_target(body, *req.kept_target);
+  else if (!req.kept_target_text.empty())
+    proto::put_target(body, proto::kept_value(req.kept_target_text));
   auto echo = proto::echo_of(body);
   return proto::encode_frame(req.reply_enc, proto::invalid(proto::errors::no_route, std::move(echo), now_ms()));
 }

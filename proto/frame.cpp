@@ -104,19 +104,23 @@ bool decode_value(encoding enc, std::string_view bytes, value& out, std::string&
   return false;
 }
 
-decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out, std::string_view known_target) {
+decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out, known_target known) {
   decode_result r;
   out.raw_payload.clear();
   out.raw_target = {};
   out.target_kept = false;
+  out.kept_int = 0;
   if (enc == encoding::json) {
     frame_texts texts;
-    texts.known_target = known_target;
+    texts.known_target = known.text;
+    texts.known_hole_at = known.hole_at;
+    texts.known_hole_len = known.hole_len;
     if (!parse_json_frame(bytes, out.body, r.error, texts))
       return r;
     out.raw_payload.assign(texts.payload);
     out.raw_target = texts.target;
     out.target_kept = texts.target_kept;
+    out.kept_int = texts.kept_int;
   } else if (!decode_value(enc, bytes, out.body, r.error)) {
     return r;
   }

@@ -2,6 +2,7 @@
 // The frame envelope (G-*): decoding client frames in a connection's
 // encoding, and building/encoding server frames.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ struct client_frame {
   /// d.target was the `known_target` given to decode_frame, so `body` holds
   /// a null in its place (the caller has that target's tree).
   bool target_kept = false;
+  /// With target_kept, when the known target had an integer hole: the
+  /// integer this frame had there.
+  std::int64_t kept_int = 0;
   /// Puts what was kept as text (payload, target) into `body`, for code
   /// that reads the tree.
   void materialize();
@@ -65,12 +69,21 @@ struct decode_result {
   std::string error;
 };
 
+/// What decode_frame may skip: empty, or the raw_target of an earlier frame
+/// of this decoder (an object's text), optionally with a hole where a whole
+/// integer token of that text stands (hole_len not 0; see frame_texts).
+struct known_target {
+  std::string_view text;
+  std::size_t hole_at = 0;
+  std::size_t hole_len = 0;
+  known_target() = default;
+  known_target(std::string_view t) : text(t) {}
+};
+
 /// Decodes one websocket message in the given encoding (E-9 limits apply).
-/// `known_target`: empty, or the raw_target of an earlier frame of this
-/// decoder (an object's text); a d.target with that text is not built
-/// again (target_kept).
-decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out,
-                           std::string_view known_target = {});
+/// A d.target with the `known` text (any integer in its hole) is not built
+/// again (target_kept, kept_int).
+decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out, known_target known = {});
 
 /// A server frame before encoding: {d, op, t, ts} (G-2).
 struct server_frame {

@@ -362,10 +362,14 @@ bool keeping(std::string_view text, value& out, std::string& error, std::string_
   if (ft) {
     ft->target = {};
     ft->target_kept = false;
+    ft->kept_int = 0;
     cap.keep.seen = &ft->target;
     cap.keep.seen_key = "target";
     cap.keep.known = ft->known_target;
     cap.keep.known_hit = &ft->target_kept;
+    cap.keep.known_hole_at = ft->known_hole_at;
+    cap.keep.known_hole_len = ft->known_hole_len;
+    cap.keep.known_int = &ft->kept_int;
   }
   if (!parse(text, out, error, &cap, fast))
     return false;

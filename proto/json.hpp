@@ -2,6 +2,8 @@
 // JSON <-> query::value with the decode limits of E-9: nesting at most 64
 // levels, valid UTF-8 only, iterative parsing (no recursion on input depth).
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -31,6 +33,11 @@ struct frame_texts {
   /// In: empty, or `target` of an earlier call: the text of an object this
   /// parser accepted (anything else could let invalid JSON through).
   std::string_view known_target;
+  /// In: when not 0, known_target has an integer hole there (keep_spec's
+  /// known_hole_at/len in proto/json_fast): a target that is the known text
+  /// with any integer in the hole is kept too, its integer in `kept_int`.
+  std::size_t known_hole_at = 0;
+  std::size_t known_hole_len = 0;
   /// Out: d.payload's text, as `raw_payload` above.
   std::string_view payload;
   /// Out: d.target's exact text when the fast path (proto/json_fast)
@@ -39,6 +46,8 @@ struct frame_texts {
   /// Out: `target` was `known_target`, so it was not built either (a null
   /// stands in its place).
   bool target_kept = false;
+  /// Out: with target_kept and a hole, the integer that stood in it.
+  std::int64_t kept_int = 0;
 };
 bool parse_json_frame(std::string_view text, query::value& out, std::string& error, frame_texts& texts);
 

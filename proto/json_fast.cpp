@@ -324,14 +324,49 @@ private:
   bool watched(value& out, int depth) {
     const char* start = p_;
     const auto& k = keep_.known;
-    if (!k.empty() && k.front() == '{' && static_cast<std::size_t>(end_ - p_) >= k.size()
-        && std::memcmp(p_, k.data(), k.size()) == 0) {
-      p_ += k.size();
+    bool hit = false;
+    if (!k.empty() && k.front() == '{') {
+      if (keep_.known_hole_len == 0) {
+        hit = static_cast<std::size_t>(end_ - p_) >= k.size() && std::memcmp(p_, k.data(), k.size()) == 0;
+        if (hit)
+          p_ += k.size();
+      } else {
+        hit = known_with_hole();
+      }
+    }
+    if (hit) {
       *keep_.known_hit = true; // `out` stays the null stand-in
-    } else if (!build(out, depth, 0)) {
-      return false;
+    } else {
+      p_ = start;
+      if (!build(out, depth, 0))
+        return false;
     }
     *keep_.seen = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    return true;
+  }
+
+  /// At p_: the known text before its hole, an integer token as build()
+  /// takes it, then the known text after the hole. On a match p_ follows
+  /// it and the integer is in *keep_.known_int; otherwise p_ is anywhere.
+  bool known_with_hole() {
+    const auto& k = keep_.known;
+    std::size_t before = keep_.known_hole_at;
+    std::size_t after = k.size() - before - keep_.known_hole_len;
+    if (static_cast<std::size_t>(end_ - p_) < before + 1 + after || std::memcmp(p_, k.data(), before) != 0)
+      return false;
+    p_ += before;
+    const char* start = p_;
+    bool integer;
+    const char* digits;
+    if (!number(integer, digits) || !integer || p_ - digits > 18 || (*start == '-' && *digits == '0'))
+      return false;
+    if (static_cast<std::size_t>(end_ - p_) < after || std::memcmp(p_, k.data() + k.size() - after, after) != 0)
+      return false;
+    std::int64_t n = 0;
+    for (const char* d = digits; d < p_; ++d)
+      n = n * 10 + (*d - '0');
+    *keep_.known_int = *start == '-' ? -n : n;
+    p_ += after;
     return true;
   }
 

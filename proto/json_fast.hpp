@@ -10,6 +10,8 @@
 // 6's profile: RapidJSON's per-token handler calls and the builder's stacks
 // were a sixth of the server's CPU.
 
+#include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 #include "query/value.hpp"
@@ -35,6 +37,15 @@ struct keep_spec {
   /// member is not built either: a null stands in and `*known_hit` is set.
   std::string_view known;
   bool* known_hit = nullptr;
+  /// With `known`: when `known_hole_len` is not 0, `known` has a hole at
+  /// [known_hole_at, known_hole_at + known_hole_len), a whole integer token
+  /// in value position (actors/target_memory checks that). A member whose
+  /// text is `known` with any integer token in that place (the grammar and
+  /// the 18-digit limit of the built parts) is not built either: `*known_hit`
+  /// is set and the integer goes to `*known_int`.
+  std::size_t known_hole_at = 0;
+  std::size_t known_hole_len = 0;
+  std::int64_t* known_int = nullptr;
 };
 
 /// True when `text` (already checked: valid UTF-8, no NUL byte) was parsed
