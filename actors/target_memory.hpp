@@ -13,6 +13,7 @@
 #include <string_view>
 
 #include "proto/frame.hpp"
+#include "proto/target_hole.hpp"
 #include "query/literal_slot.hpp"
 #include "query/query.hpp"
 #include "query/value.hpp"
@@ -40,7 +41,8 @@ public:
   void learn(std::string_view text, const query::value& tree, const query::query& q);
 
 private:
-  bool learn_hole(std::string_view text, const query::value& tree, const query::query& q);
+  bool learn_hole(const proto::integer_hole& hole, std::string_view text, const query::value& tree,
+                  const query::query& q);
 
   /// The last target text (the kept one when tree_ is set).
   std::string text_;
@@ -49,8 +51,8 @@ private:
   std::shared_ptr<const query::value> tree_;
   query::query query_;
   query::literal_slot slot_;
-  /// Misses left before a failed hole is looked for again (each costs a
-  /// parse of the last text).
+  /// Misses left before a hole is looked for again, after one whose
+  /// number was not a literal (each look costs a parse of the last text).
   unsigned rest_ = 0;
 };
 
