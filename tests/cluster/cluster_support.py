@@ -22,7 +22,6 @@ import re
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -105,7 +104,7 @@ class ClusterNode:
                 self.env.pop(k, None)
             else:
                 self.env[k] = str(v)
-        self.workdir = tempfile.mkdtemp(prefix="sy-cluster-%s-" % label)
+        self.workdir = e2e_node.scratch_dir("sy-cluster-%s-" % label)
         self.proc = None
         self.id = None
         self.boots = 0

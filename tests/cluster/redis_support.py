@@ -18,7 +18,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 HOST = "127.0.0.1"
@@ -26,7 +25,7 @@ REDIS = os.environ.get("REDIS_SERVER_BIN") or "/usr/bin/redis-server"
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from node import free_port  # noqa: E402,F401  (one free-port helper for all tests)
+from node import free_port, scratch_dir  # noqa: E402,F401  (one free-port helper for all tests)
 
 
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -57,7 +56,7 @@ class RedisServer:
 
     def __init__(self):
         self.port = free_port()
-        self.dir = tempfile.mkdtemp(prefix="sy-cluster-redis-")
+        self.dir = scratch_dir("sy-cluster-redis-")
         self.proc = None
         self.args = []
         self.password = None

@@ -12,12 +12,11 @@ process helpers are redis_support.py's.
 import os
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import unittest
 
-from redis_support import HOST, RedisServer, die_with_parent, free_port, install_sigterm_handler, timing
+from redis_support import HOST, RedisServer, die_with_parent, free_port, install_sigterm_handler, scratch_dir, timing
 
 COOKIE = "a-shared-cookie-of-32-bytes-long"
 WRONG_COOKIE = "another-cookie-of-32-bytes-long!"
@@ -36,7 +35,7 @@ class Node:
         self.node_id = node_id
         self.probe = probe
         self.tls = tls  # None (plain BASP) or (CA file, certificate file, key file): CFG-22
-        self.dir = tempfile.mkdtemp(prefix="sy-cluster-node-")
+        self.dir = scratch_dir("sy-cluster-node-")
         self.proc = None
         self.id = None
         self.started = None

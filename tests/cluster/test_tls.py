@@ -16,11 +16,10 @@ largest id ("f" * 32) where the good nodes must log it.
 import os
 import shutil
 import subprocess
-import tempfile
 import time
 import unittest
 
-from redis_support import HOST, timing
+from redis_support import HOST, scratch_dir, timing
 from test_membership import BIN, ClusterBase  # (also installs the SIGTERM handler)
 
 OPENSSL = shutil.which("openssl")
@@ -33,7 +32,7 @@ class Certs:
     """A cluster CA with certificates `node1`, `node2`, and a foreign CA with `foreign`."""
 
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="sy-cluster-tls-")
+        self.dir = scratch_dir("sy-cluster-tls-")
         self._ca("ca")
         self._ca("foreign-ca")
         self._cert("node1", "ca")

@@ -1,6 +1,8 @@
 """Start and stop the singyeong server binary for black-box tests."""
 
+import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -8,6 +10,15 @@ import tempfile
 import time
 
 import wsclient
+
+
+def scratch_dir(prefix):
+    """A new temporary directory (server logs, certificates), removed when
+    this test process exits; kept when SY_KEEP_TEST_DIRS is set."""
+    d = tempfile.mkdtemp(prefix=prefix)
+    if not os.environ.get("SY_KEEP_TEST_DIRS"):
+        atexit.register(shutil.rmtree, d, True)
+    return d
 
 DEFAULT_BIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "singyeong")
 HOST = "127.0.0.1"
@@ -71,7 +82,7 @@ class Node:
                 self.env[k] = str(v)
         self.args = list(args)
         self.proc = None
-        self.workdir = tempfile.mkdtemp(prefix="sy-e2e-")
+        self.workdir = scratch_dir("sy-e2e-")
         self.log_path = os.path.join(self.workdir, "server.log")
         self.returncode = None
         if start:
@@ -175,7 +186,7 @@ def run(args=(), settings=None, timeout=5.0, base_env=True):
             env.pop(k, None)
         else:
             env[k] = str(v)
-    workdir = tempfile.mkdtemp(prefix="sy-e2e-run-")
+    workdir = scratch_dir("sy-e2e-run-")
     proc = subprocess.Popen([binary()] + list(args), env=env, cwd=workdir, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

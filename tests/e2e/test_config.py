@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import tempfile
 import time
 import unittest
 
@@ -71,7 +70,7 @@ def identify_restricted(n, **fields):
 
 class Config(unittest.TestCase):
     def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="sy-e2e-cfg-")
+        self.dir = node.scratch_dir("sy-e2e-cfg-")
         self.nodes = []
 
     def tearDown(self):

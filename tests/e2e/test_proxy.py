@@ -1249,8 +1249,7 @@ class ProxyTlsTest(ProxyCase):
 
     @classmethod
     def setUpClass(cls):
-        import tempfile
-        cls.certs = tempfile.mkdtemp(prefix="sy-tls-")
+        cls.certs = node.scratch_dir("sy-tls-")
         _make_certificates(cls.certs)
         cls.SETTINGS = dict(SETTINGS, SSL_CERT_FILE=os.path.join(cls.certs, "ca.pem"))
         super().setUpClass()
