@@ -15,6 +15,7 @@ R-9 / K-7a), so "nobody else got anything" needs no sleeping.
 
 import json
 import os
+import random
 import sys
 import time
 import unittest
@@ -26,6 +27,7 @@ import cluster_support  # noqa: E402  (puts tests/e2e on sys.path)
 from cluster_support import WRONG_COOKIE, ClusterCase, line_level, timing  # noqa: E402
 from harness import RECV, uid  # noqa: E402
 from routing_support import connected, disconnected, e, message, op, rendezvous_pick  # noqa: E402
+from varied_support import F, VariedChecks, fill, matching  # noqa: E402
 import wsclient  # noqa: E402
 
 cluster_support.install_sigterm_handler()
@@ -85,7 +87,7 @@ class Base(ClusterCase):
 
 
 # =============================================================================
-class RoutingAcrossNodes(Base):
+class RoutingAcrossNodes(VariedChecks, Base):
     """One healthy three-node cluster shared by every test of the class."""
 
     def test_K5_D3_SEND_by_metadata_reaches_a_client_on_another_node_with_the_exact_frame(self):
@@ -136,6 +138,40 @@ class RoutingAcrossNodes(Base):
             s.send_json(f)
             self.assert_no_route(s, f)
         self.assert_no_reply(s)
+
+    def test_K5_a_target_varying_in_one_integer_reaches_the_client_with_that_id_on_any_node_every_time(self):
+        # the sender's node may route a target that repeats its last one with another integer
+        # without parsing it (issue 6); its peers must get each frame's target as sent
+        app, key = uid("vary"), uid("vid")  # a key of its own: the last shape names no application
+        s = self.on(self.a, uid("vsend"), "s")
+        ids = ((self.a, [1, -1, 17]), (self.b, [2, 4093, 0, 123456789012345678]),
+               (self.c, [3, 5, -17, 9007199254740993, 9007199254740992]))
+        rs, values, groups = [], [], []
+        for n, vs in ids:
+            rs += self.many_on(n, [{"client_id": "r%s%d" % (n.label, i), "app": app,
+                                    "metadata": {key: e("integer", v), "group": e("integer", i % 2)}}
+                                   for i, v in enumerate(vs)])
+            values += vs
+            groups += [i % 2 for i in range(len(vs))]
+        rng = random.Random(7)
+        seq = values * 3 + [6, -6, 4094]
+        rng.shuffle(seq)
+
+        def frames(template, seq, values, ts=()):
+            return [F(fill(template, v), matching(values, v), t=t,
+                      reply=None if matching(values, v) else "no_route")
+                    for v, t in zip(seq, ts or [rng.choice(("SEND", "BROADCAST")) for _ in seq])]
+
+        by_id = '{"application":"%s","ops":[{"path":"/%s","op":"$eq","to":{"value":@}}]}' % (app, key)
+        self.run_frames(s, rs, frames(by_id, [17, 4093] + seq, values))
+        by_group = by_id.replace("/" + key, "/group")
+        gs = [0, 1, 1, 0, 2, 0, 1, -1, 1, 0, 0, 1, 5, 1]
+        self.run_frames(s, rs, frames(by_group, gs, groups, ["BROADCAST"] * len(gs)))
+        # no application: every node answers for every application
+        everywhere = '{"ops":[{"path":"/%s","op":"$eq","to":{"value":@}}]}' % key
+        seq = values * 2 + [-4093, 7777]
+        rng.shuffle(seq)
+        self.run_frames(s, rs, frames(everywhere, seq, values))
 
     def test_K5_every_node_reaches_every_node(self):
         app = uid("mesh")
