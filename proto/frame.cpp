@@ -112,9 +112,7 @@ decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& o
   out.kept_int = 0;
   if (enc == encoding::json) {
     frame_texts texts;
-    texts.known_target = known.text;
-    texts.known_hole_at = known.hole_at;
-    texts.known_hole_len = known.hole_len;
+    texts.known_target = known;
     if (!parse_json_frame(bytes, out.body, r.error, texts))
       return r;
     out.raw_payload.assign(texts.payload);

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/json_fast.hpp"
 #include "query/value.hpp"
 
 namespace sy::proto {
@@ -69,20 +70,10 @@ struct decode_result {
   std::string error;
 };
 
-/// What decode_frame may skip: empty, or the raw_target of an earlier frame
-/// of this decoder (an object's text), optionally with a hole where a whole
-/// integer token of that text stands (hole_len not 0; see frame_texts).
-struct known_target {
-  std::string_view text;
-  std::size_t hole_at = 0;
-  std::size_t hole_len = 0;
-  known_target() = default;
-  known_target(std::string_view t) : text(t) {}
-};
-
 /// Decodes one websocket message in the given encoding (E-9 limits apply).
-/// A d.target with the `known` text (any integer in its hole) is not built
-/// again (target_kept, kept_int).
+/// `known`: empty, or the raw_target of an earlier frame of this decoder,
+/// optionally with an integer hole (proto/json_fast); a d.target with that
+/// text (any integer in its hole) is not built again (target_kept, kept_int).
 decode_result decode_frame(encoding enc, std::string_view bytes, client_frame& out, known_target known = {});
 
 /// A server frame before encoding: {d, op, t, ts} (G-2).

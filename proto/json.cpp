@@ -367,8 +367,6 @@ bool keeping(std::string_view text, value& out, std::string& error, std::string_
     cap.keep.seen_key = "target";
     cap.keep.known = ft->known_target;
     cap.keep.known_hit = &ft->target_kept;
-    cap.keep.known_hole_at = ft->known_hole_at;
-    cap.keep.known_hole_len = ft->known_hole_len;
     cap.keep.known_int = &ft->kept_int;
   }
   if (!parse(text, out, error, &cap, fast))

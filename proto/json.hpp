@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "proto/json_fast.hpp"
 #include "query/value.hpp"
 
 namespace sy::proto {
@@ -31,13 +32,9 @@ bool parse_json_frame(std::string_view text, query::value& out, std::string& err
 /// frame after frame (actors/client reuses its parsed query).
 struct frame_texts {
   /// In: empty, or `target` of an earlier call: the text of an object this
-  /// parser accepted (anything else could let invalid JSON through).
-  std::string_view known_target;
-  /// In: when not 0, known_target has an integer hole there (keep_spec's
-  /// known_hole_at/len in proto/json_fast): a target that is the known text
-  /// with any integer in the hole is kept too, its integer in `kept_int`.
-  std::size_t known_hole_at = 0;
-  std::size_t known_hole_len = 0;
+  /// parser accepted (anything else could let invalid JSON through),
+  /// possibly with an integer hole (proto/json_fast's known_target).
+  proto::known_target known_target;
   /// Out: d.payload's text, as `raw_payload` above.
   std::string_view payload;
   /// Out: d.target's exact text when the fast path (proto/json_fast)

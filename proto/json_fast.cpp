@@ -214,6 +214,21 @@ private:
     return true;
   }
 
+  /// An integer as build() takes it (integer_token), at p_; p_ follows the
+  /// number token either way (floats and others decline).
+  bool int_literal(std::int64_t& n) {
+    const char* start = p_;
+    bool is_integer;
+    const char* digits;
+    if (!number(is_integer, digits) || !is_integer)
+      return false;
+    auto v = integer_token(std::string_view(start, static_cast<std::size_t>(p_ - start)));
+    if (!v)
+      return false;
+    n = *v;
+    return true;
+  }
+
   bool literal(std::string_view word) {
     if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word)
       return false;
@@ -303,17 +318,12 @@ private:
         out = value{};
         return literal("null");
       default: {
-        const char* start = p_;
-        bool integer;
-        const char* digits;
-        if (!number(integer, digits) || !integer)
-          return false; // floats: RapidJSON's conversion decides their bits
-        if (p_ - digits > 18 || (*start == '-' && *digits == '0'))
-          return false; // past int64 maybe, or -0
-        std::int64_t n = 0;
-        for (const char* d = digits; d < p_; ++d)
-          n = n * 10 + (*d - '0');
-        out = value{*start == '-' ? -n : n};
+        // floats: RapidJSON's conversion decides their bits; so past 18
+        // digits (maybe past int64) and -0
+        std::int64_t n;
+        if (!int_literal(n))
+          return false;
+        out = value{n};
         return true;
       }
     }
@@ -323,10 +333,10 @@ private:
   /// text, built otherwise; its text recorded either way.
   bool watched(value& out, int depth) {
     const char* start = p_;
-    const auto& k = keep_.known;
+    const auto& k = keep_.known.text;
     bool hit = false;
     if (!k.empty() && k.front() == '{') {
-      if (keep_.known_hole_len == 0) {
+      if (keep_.known.hole_len == 0) {
         hit = static_cast<std::size_t>(end_ - p_) >= k.size() && std::memcmp(p_, k.data(), k.size()) == 0;
         if (hit)
           p_ += k.size();
@@ -349,23 +359,18 @@ private:
   /// takes it, then the known text after the hole. On a match p_ follows
   /// it and the integer is in *keep_.known_int; otherwise p_ is anywhere.
   bool known_with_hole() {
-    const auto& k = keep_.known;
-    std::size_t before = keep_.known_hole_at;
-    std::size_t after = k.size() - before - keep_.known_hole_len;
+    const auto& k = keep_.known.text;
+    std::size_t before = keep_.known.hole_at;
+    std::size_t after = k.size() - before - keep_.known.hole_len;
     if (static_cast<std::size_t>(end_ - p_) < before + 1 + after || std::memcmp(p_, k.data(), before) != 0)
       return false;
     p_ += before;
-    const char* start = p_;
-    bool integer;
-    const char* digits;
-    if (!number(integer, digits) || !integer || p_ - digits > 18 || (*start == '-' && *digits == '0'))
+    std::int64_t n;
+    if (!int_literal(n))
       return false;
     if (static_cast<std::size_t>(end_ - p_) < after || std::memcmp(p_, k.data() + k.size() - after, after) != 0)
       return false;
-    std::int64_t n = 0;
-    for (const char* d = digits; d < p_; ++d)
-      n = n * 10 + (*d - '0');
-    *keep_.known_int = *start == '-' ? -n : n;
+    *keep_.known_int = n;
     p_ += after;
     return true;
   }
@@ -440,6 +445,25 @@ private:
 };
 
 } // namespace
+
+std::optional<std::int64_t> integer_token(std::string_view token) {
+  std::size_t i = 0;
+  bool minus = !token.empty() && token[0] == '-';
+  if (minus)
+    i = 1;
+  std::size_t digits = token.size() - i;
+  if (digits == 0 || digits > 18)
+    return std::nullopt;
+  if (token[i] == '0' && (digits > 1 || minus))
+    return std::nullopt; // leading zero, or -0
+  std::int64_t n = 0;
+  for (; i < token.size(); ++i) {
+    if (!digit(token[i]))
+      return std::nullopt;
+    n = n * 10 + (token[i] - '0');
+  }
+  return minus ? -n : n;
+}
 
 bool parse_json_fast(std::string_view text, value& out, const keep_spec& keep) {
   auto clear = [&] {

@@ -12,11 +12,29 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 #include "query/value.hpp"
 
 namespace sy::proto {
+
+/// A member's text from an earlier document (an object the fast parser
+/// accepted there), optionally with a hole: when `hole_len` is not 0,
+/// [hole_at, hole_at + hole_len) is a whole integer token of it in value
+/// position (actors/target_memory checks that).
+struct known_target {
+  std::string_view text;
+  std::size_t hole_at = 0;
+  std::size_t hole_len = 0;
+  known_target() = default;
+  known_target(std::string_view t) : text(t) {}
+};
+
+/// The value of `token` when it is an integer as the fast parser builds
+/// one: `-?(0|[1-9][0-9]*)` with at most 18 digits, not -0 (larger ones,
+/// and -0, are left to RapidJSON).
+std::optional<std::int64_t> integer_token(std::string_view token);
 
 /// Which member to keep as text: `inner` of the top-level object when
 /// `outer` is empty, else `inner` of its `outer` member (see
@@ -31,20 +49,13 @@ struct keep_spec {
   /// Left empty when the text is declined (the full parser never sets it).
   std::string_view* seen = nullptr;
   std::string_view seen_key;
-  /// With `seen`: the text of that member in an earlier document, an object
-  /// the same parser accepted there, or empty. When the member's text starts
-  /// with it (an object ends where its text does, so it is that object), the
-  /// member is not built either: a null stands in and `*known_hit` is set.
-  std::string_view known;
+  /// With `seen`: that member's text in an earlier document, or empty. When
+  /// the member's text starts with it (an object ends where its text does,
+  /// so it is that object), or with a hole, is it with any integer_token in
+  /// the hole, the member is not built either: a null stands in,
+  /// `*known_hit` is set and the hole's integer goes to `*known_int`.
+  known_target known;
   bool* known_hit = nullptr;
-  /// With `known`: when `known_hole_len` is not 0, `known` has a hole at
-  /// [known_hole_at, known_hole_at + known_hole_len), a whole integer token
-  /// in value position (actors/target_memory checks that). A member whose
-  /// text is `known` with any integer token in that place (the grammar and
-  /// the 18-digit limit of the built parts) is not built either: `*known_hit`
-  /// is set and the integer goes to `*known_int`.
-  std::size_t known_hole_at = 0;
-  std::size_t known_hole_len = 0;
   std::int64_t* known_int = nullptr;
 };
 

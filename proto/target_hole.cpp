@@ -26,25 +26,6 @@ bool inside_string(std::string_view text, std::size_t at) {
 
 } // namespace
 
-std::optional<std::int64_t> integer_token(std::string_view token) {
-  std::size_t i = 0;
-  bool minus = !token.empty() && token[0] == '-';
-  if (minus)
-    i = 1;
-  std::size_t digits = token.size() - i;
-  if (digits == 0 || digits > 18)
-    return std::nullopt;
-  if (token[i] == '0' && (digits > 1 || minus))
-    return std::nullopt; // leading zero, or -0
-  std::int64_t n = 0;
-  for (; i < token.size(); ++i) {
-    if (!digit(token[i]))
-      return std::nullopt;
-    n = n * 10 + (token[i] - '0');
-  }
-  return minus ? -n : n;
-}
-
 std::optional<integer_hole> integer_apart(std::string_view a, std::string_view b) {
   std::size_t shorter = std::min(a.size(), b.size());
   std::size_t pre = 0;

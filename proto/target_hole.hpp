@@ -10,6 +10,8 @@
 #include <optional>
 #include <string_view>
 
+#include "proto/json_fast.hpp" // integer_token
+
 namespace sy::proto {
 
 /// The token where two texts differ: it starts at `at` in both, and is
@@ -29,8 +31,5 @@ struct integer_hole {
 /// between JSON punctuation or whitespace. Nullopt otherwise (also for
 /// equal texts). Both texts must be JSON the fast parser accepted.
 std::optional<integer_hole> integer_apart(std::string_view a, std::string_view b);
-
-/// The integer token's value when `token` is one (the grammar above).
-std::optional<std::int64_t> integer_token(std::string_view token);
 
 } // namespace sy::proto
