@@ -25,7 +25,7 @@ REDIS = os.environ.get("REDIS_SERVER_BIN") or "/usr/bin/redis-server"
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from node import free_port, scratch_dir  # noqa: E402,F401  (one free-port helper for all tests)
+from node import PortTaken, free_port, scratch_dir  # noqa: E402,F401  (one free-port helper for all tests)
 
 
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -66,6 +66,18 @@ class RedisServer:
         return "redis://%s:%d" % (HOST, self.port)
 
     def start(self, wait=10.0):
+        """Start redis-server; on the first start, a port another test's process
+        took after free_port() gets a new port, up to 3 times."""
+        first = self.proc is None
+        for attempt in range(3):
+            try:
+                return self._start(wait)
+            except PortTaken:
+                if not first or attempt == 2:
+                    raise
+                self.port = free_port()
+
+    def _start(self, wait):
         log = open(os.path.join(self.dir, "redis.log"), "ab")
         self.proc = subprocess.Popen(
             [REDIS, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
@@ -75,7 +87,11 @@ class RedisServer:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError("redis-server exited with %r at start" % self.proc.returncode)
+                with open(os.path.join(self.dir, "redis.log"), "rb") as f:
+                    text = f.read().decode("utf-8", "replace")
+                kind = PortTaken if "Address already in use" in text[-2000:] else AssertionError
+                raise kind("redis-server exited with %r at start; log tail:\n%s"
+                           % (self.proc.returncode, text[-2000:]))
             try:
                 if self.command("PING") == "PONG":
                     return self

@@ -2,6 +2,7 @@
 
 import atexit
 import os
+import random
 import shutil
 import signal
 import socket
@@ -41,13 +42,45 @@ def clean_env():
     return env
 
 
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def _ephemeral_range():
     try:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            lo, hi = (int(x) for x in f.read().split())
+            return lo, hi
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+_handed_out = set()
+_rng = random.Random(os.getpid() ^ int(time.time() * 1000))
+
+
+def free_port():
+    """A loopback port nobody listens on, for a server a test starts.
+
+    Not one the kernel picked with bind(port 0): those come from the ephemeral
+    range, from which every outgoing connection of every test running in
+    parallel also takes its local port, so one could be taken between our
+    check and the server's listen (CI saw it). The port is a random one below
+    the ephemeral range instead, checked by binding it, and never handed out
+    twice by one test process."""
+    lo, _ = _ephemeral_range()
+    top = lo - 1 if lo > 12000 else 65535
+    bottom = 10000 if lo > 12000 else 61000
+    for _ in range(500):
+        port = _rng.randint(bottom, top)
+        if port in _handed_out:
+            continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _handed_out.add(port)
+        return port
+    raise AssertionError("no free loopback port in %d-%d after 500 tries" % (bottom, top))
 
 
 def port_open(port, timeout=0.2):
@@ -59,6 +92,15 @@ def port_open(port, timeout=0.2):
     return True
 
 
+# What the server logs when it cannot listen on a port (net/listener.cpp,
+# cluster/node.cpp).
+PORT_TAKEN = "cannot listen on"
+
+
+class PortTaken(AssertionError):
+    """The server could not listen on a port the test chose for it."""
+
+
 class Node:
     """One running server process.
 
@@ -67,6 +109,7 @@ class Node:
     """
 
     def __init__(self, settings=None, args=(), port=None, start=True, base_env=True):
+        self.own_port = port is None and base_env and "PORT" not in (settings or {})
         self.port = port or free_port()
         self.env = clean_env()
         if base_env:
@@ -89,6 +132,18 @@ class Node:
             self.start()
 
     def start(self, wait=10.0):
+        """Start the process; a port we chose that another test's process took
+        before the server listened is replaced, up to 3 times."""
+        for attempt in range(3):
+            try:
+                return self._start(wait)
+            except PortTaken:
+                if not self.own_port or attempt == 2:
+                    raise
+                self.port = free_port()
+                self.env["PORT"] = str(self.port)
+
+    def _start(self, wait):
         self._logf = open(self.log_path, "wb")
         self.proc = subprocess.Popen([binary()] + self.args, env=self.env, cwd=self.workdir,
                                      stdin=subprocess.DEVNULL, stdout=self._logf,
@@ -96,8 +151,10 @@ class Node:
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError("server exited with %r during start-up; log:\n%s"
-                                     % (self.proc.returncode, self.log[-4000:]))
+                self._logf.close()
+                kind = PortTaken if PORT_TAKEN in self.log else AssertionError
+                raise kind("server exited with %r during start-up; log:\n%s"
+                           % (self.proc.returncode, self.log[-4000:]))
             if port_open(self.port):
                 return self
             time.sleep(0.05)
