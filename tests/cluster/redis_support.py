@@ -9,7 +9,8 @@ SystemExit so that clean-ups stop what the tests started. Nothing else is
 ever signalled.
 
 Used by test_membership.py (cluster_node harness, also test_tls.py) and
-cluster_support.py (real server clusters, test_cluster_routing.py).
+cluster_support.py (real server clusters, test_cluster_routing.py and
+test_cluster_failures.py).
 """
 
 import ctypes
