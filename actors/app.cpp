@@ -256,10 +256,16 @@ caf::behavior app(app_actor* self, std::string app_id) {
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.members.size()); },
     // -- routing --------------------------------------------------------------
     [=](route_atom, const route_request& req) { return self->state.route(req); },
-    // Straight from a client (app_directory): the reply goes back as route_done.
-    [=](route_atom, const route_request& req, std::uint64_t id) {
+    // Straight from a client (app_directory): a reply, or an answer asked for,
+    // goes back as route_done.
+    [=](route_atom, const route_request& req, std::uint64_t id, bool answer) {
       auto reply = self->state.route(req);
-      self->send(caf::actor_cast<caf::actor>(self->current_sender()), route_done_atom::value, id, std::move(reply));
+      if (answer || !reply.empty())
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), route_done_atom::value, id,
+                   std::move(reply));
+    },
+    [=](settle_atom, std::uint64_t id) {
+      self->send(caf::actor_cast<caf::actor>(self->current_sender()), route_done_atom::value, id, std::string{});
     },
     // The router's request, shared (not copied: it holds the whole frame).
     [=](gather_atom, const std::shared_ptr<const route_request>& req) { return self->state.gather(*req); },

@@ -50,10 +50,16 @@ using count_atom = caf::atom_constant<caf::atom("count")>;
 /// route and deliver. The reply (no_route, QUERY_NODES result) comes back to
 /// the client, which writes it in frame order (L-16).
 using route_atom = caf::atom_constant<caf::atom("route")>;
-/// (route, route_request, route id) client -> app directly (app_directory),
-/// answered with (route_done, route id, reply or "") as a plain message: no
-/// router hop, and no per-request response handler in the client.
+/// (route, route_request, route id, answer) client -> app directly
+/// (app_directory): no router hop, and no per-request response handler in
+/// the client. The app answers with (route_done, route id, reply) as a plain
+/// message only when there is a reply (no_route, QUERY_NODES result) or
+/// `answer` is set; a route_done also says that every earlier direct route
+/// of that client to that app is done (one sender's messages arrive in order).
 using route_done_atom = caf::atom_constant<caf::atom("route_done")>;
+/// (settle, route id) client -> app: answer (route_done, route id, "") once
+/// the routes sent before are done (a reply of the client waits behind them).
+using settle_atom = caf::atom_constant<caf::atom("settle")>;
 /// (gather, route_request) -> candidate_list: one app's share of a query.
 using gather_atom = caf::atom_constant<caf::atom("gather")>;
 /// (deliver, route_request, client ids): push the message to those members.

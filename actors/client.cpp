@@ -15,7 +15,6 @@
 #include "actors/client.hpp"
 
 #include <chrono>
-#include <deque>
 
 #include <caf/all.hpp>
 
@@ -24,6 +23,7 @@
 #include "actors/delivery.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
+#include "actors/reply_order.hpp"
 #include "actors/target_memory.hpp"
 #include "proto/dispatch.hpp"
 #include "proto/errors.hpp"
@@ -67,78 +67,16 @@ struct client_state {
   caf::actor_clock::time_point last_frame;
   caf::actor_clock::time_point last_hb;
 
-  /// A routing request whose reply (no_route, QUERY_NODES result) is not
-  /// back yet, and the direct replies to later frames that must wait for it.
-  struct pending_route {
-    std::uint64_t id = 0;
-    bool done = false;
-    std::string reply;
-    std::vector<std::shared_ptr<const std::string>> after;
-  };
-  std::deque<pending_route> pending;
-  std::uint64_t next_route = 1;
-  /// Read credit not yet given back to the session: while too many routes
-  /// are unanswered the session stops reading (backpressure to the client;
-  /// CAF's table of pending responses is not made for tens of thousands).
-  static constexpr std::size_t max_pending = 512;
-  std::size_t owed = 0;
-  std::size_t owed_bytes = 0;
-
-  /// One frame of `bytes` bytes handled: give its read credit back, unless
-  /// routes pile up.
-  void credit(std::size_t bytes) {
-    if (pending.size() >= max_pending) {
-      ++owed;
-      owed_bytes += bytes;
-    } else {
-      out->ack(1, bytes);
-    }
-  }
+  /// Replies in frame order (L-16), and the read credit.
+  reply_order replies;
 
   void send(const proto::server_frame& f) {
     if (f.code == proto::op::invalid || f.code == proto::op::error)
       if (const auto* e = f.d.find("error"); e && e->is_string())
         metrics::count_error(e->as_string());
-    auto bytes = std::make_shared<const std::string>(proto::encode_frame(conn.enc, f));
-    if (pending.empty())
-      out->send(std::move(bytes));
-    else
-      pending.back().after.push_back(std::move(bytes)); // L-16
+    replies.send(std::make_shared<const std::string>(proto::encode_frame(conn.enc, f)));
   }
 
-  /// Route `id` answered: write replies in frame order as far as possible.
-  void complete(std::uint64_t id, std::string reply) {
-    // Ids are consecutive and `pending` is in id order: index directly.
-    if (pending.empty() || id < pending.front().id || id - pending.front().id >= pending.size())
-      return;
-    auto& p = pending[id - pending.front().id];
-    p.done = true;
-    p.reply = std::move(reply);
-    while (!pending.empty() && pending.front().done) {
-      auto p = std::move(pending.front());
-      pending.pop_front();
-      if (!p.reply.empty())
-        out->send(std::make_shared<const std::string>(std::move(p.reply)));
-      // These were produced before the next route was sent.
-      for (auto& b : p.after)
-        out->send(std::move(b));
-    }
-    if (owed > 0 && pending.size() < max_pending) {
-      out->ack(owed, owed_bytes);
-      owed = owed_bytes = 0;
-    }
-  }
-
-  /// Before an op 8: whatever waits goes out now (unanswered routes are moot).
-  void flush_pending() {
-    for (auto& p : pending) {
-      if (!p.reply.empty())
-        out->send(std::make_shared<const std::string>(std::move(p.reply)));
-      for (auto& b : p.after)
-        out->send(std::move(b));
-    }
-    pending.clear();
-  }
   std::chrono::milliseconds grace() const { return std::chrono::milliseconds(opts->heartbeat_interval_ms * 3 / 2); }
   caf::actor_clock::time_point deadline() const { return last_hb + grace(); }
 };
@@ -153,7 +91,7 @@ void fatal(client_actor* self, std::string_view text, value extra = {}, std::uin
   if (st.closing)
     return;
   st.closing = true;
-  st.flush_pending();
+  st.replies.flush();
   SY_LOG(debug, "client") << "fatal app=" << st.app_id << " client=" << st.client_id << " error=" << text;
   st.send(proto::fatal(text, std::move(extra), now_ms()));
   st.out->close(code, "");
@@ -298,7 +236,8 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
       st.targets.learn(f.raw_target, *target, req.q);
   }
   // One application on a node without peers: straight to its app actor,
-  // which answers with route_done (or no_route here when it does not exist).
+  // which answers with route_done when there is a reply or it is asked to
+  // (or no_route here when it does not exist).
   bool direct =
     st.directory && st.via_router == 0 && req.q.scope == query::app_scope::exact && st.directory->alone();
   // Peers read the query as sent from the request (target()): from the
@@ -316,17 +255,18 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
     req.raw_payload = std::move(f.raw_payload);
   }
   req.reply_enc = st.conn.enc;
-  auto id = st.next_route++;
-  st.pending.push_back(client_state::pending_route{id, false, {}, {}});
+  auto id = st.replies.open();
   if (direct) {
     if (st.direct_name != req.q.application) {
       auto app = st.directory->find(req.q.application);
       if (!app)
-        return st.complete(id, reply_empty(req));
+        return st.replies.complete(id, reply_empty(req));
+      st.replies.new_direct_app(); // the old app answers for its quiet routes first
       st.direct_name = req.q.application;
       st.direct_app = std::move(app);
     }
-    self->send(st.direct_app, route_atom::value, std::move(req), id);
+    bool answer = st.replies.quiet(id);
+    self->send(st.direct_app, route_atom::value, std::move(req), id, answer);
     return;
   }
   // No timeout: a timer per message would cost a clock-thread wakeup, and
@@ -336,11 +276,11 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
     .then(
       [=](std::string& reply) {
         --self->state.via_router;
-        self->state.complete(id, std::move(reply));
+        self->state.replies.complete(id, std::move(reply));
       },
       [=](caf::error&) {
         --self->state.via_router;
-        self->state.complete(id, {});
+        self->state.replies.complete(id, {});
       });
 }
 
@@ -420,6 +360,9 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
                      std::shared_ptr<const options> opts) {
   auto& st = self->state;
   st.out = std::move(out);
+  st.replies.attach(st.out, [self](std::uint64_t id) {
+    self->send(self->state.direct_app, settle_atom::value, id);
+  });
   st.conn = std::move(conn);
   st.router = std::move(router);
   st.opts = std::move(opts);
@@ -435,9 +378,11 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
     [=](frame_atom, const std::string& bytes) {
       ++metrics::frames_in;
       on_frame(self, bytes);
-      self->state.credit(bytes.size());
+      self->state.replies.credit(bytes.size());
     },
-    [=](route_done_atom, std::uint64_t id, std::string& reply) { self->state.complete(id, std::move(reply)); },
+    [=](route_done_atom, std::uint64_t id, std::string& reply) {
+      self->state.replies.complete(id, std::move(reply));
+    },
     [=](hb_check_atom) { check_heartbeat(self); },
     [=](idle_atom) { check_idle(self); },
     [=](health_atom) {

@@ -1,0 +1,129 @@
+"""Replies in frame order (L-16, D-4, D-5, D-6) while SENDs go straight to an
+application and a successful one is not answered back inside the server
+(actors/reply_order): heartbeat acks, no_route errors and QUERY_NODES results
+still come exactly once and in the order of the frames that caused them,
+whatever mix of delivered and unroutable messages, applications and counts
+(below, at and past the 64 after which a quiet route asks for an answer)
+comes before them.
+"""
+
+import json
+import random
+
+import wsclient
+from harness import RECV, uid
+from routing_support import RoutingCase, dispatch, e, echo, message, op
+
+
+class ReplyOrder(RoutingCase):
+    """Two applications with receivers, one sender."""
+
+    @classmethod
+    def setUpClients(cls):
+        cls.x_app, cls.y_app = uid("ro-x"), uid("ro-y")
+        cls.x0, cls.x1, cls.y0 = cls.open_class_clients([
+            {"client_id": "x0", "app": cls.x_app, "metadata": {"id": e("integer", 0)}},
+            {"client_id": "x1", "app": cls.x_app, "metadata": {"id": e("integer", 1)}},
+            {"client_id": "y0", "app": cls.y_app, "metadata": {"id": e("integer", 0)}},
+        ])
+
+    def sender(self):
+        return self.client(app=uid("ro-tx"))
+
+    def to(self, app, i, nonce):
+        return message({"application": app, "ops": [op("/id", "$eq", i)]}, {"n": nonce}, nonce=nonce)
+
+    def send_all(self, ws, frames):
+        """Every frame in one write: the server reads them as one burst."""
+        ws.send_raw(b"".join(wsclient.build_frame(wsclient.OP_TEXT, json.dumps(f).encode()) for f in frames))
+
+    def hb(self, ws):
+        return {"op": 5, "d": {"client_id": ws.client_id}}
+
+    def read_replies(self, ws, n):
+        """The next `n` frames to the sender, each as (kind, detail)."""
+        out = []
+        for _ in range(n):
+            f = ws.recv_json(RECV)
+            if f.get("op") == 6:
+                self.assert_server_frame(f, 6, {"client_id": ws.client_id})
+                out.append(("ack", None))
+            elif f.get("op") == 3:
+                self.assertEqual(f["d"]["error"], "no_route", f)
+                out.append(("no_route", f["d"]["extra_info"]["d"]["nonce"]))
+            elif f.get("op") == 4 and f.get("t") == "QUERY_NODES":
+                out.append(("nodes", tuple(sorted(n["client_id"] for n in f["d"]["nodes"]))))
+            else:
+                self.fail("unexpected frame to the sender: %r" % (f,))
+        return out
+
+    def received(self, ws, n):
+        got = []
+        for _ in range(n):
+            f = ws.recv_json(RECV)
+            self.assert_delivery(f, "SEND", f["d"]["payload"], f["d"]["nonce"])
+            got.append(f["d"]["nonce"])
+        return got
+
+    def test_L16_D4_after_n_delivered_SENDs_one_heartbeat_is_acked_exactly_once(self):
+        for n in (1, 2, 63, 64, 65, 128, 300, 1500):
+            with self.subTest(sends=n):
+                s = self.sender()
+                nonces = ["d%d-%d" % (n, i) for i in range(n)]
+                self.send_all(s, [self.to(self.x_app, 0, k) for k in nonces] + [self.hb(s)])
+                self.assertEqual(self.read_replies(s, 1), [("ack", None)])
+                self.assertEqual(self.received(self.x0, n), nonces)
+                self.assert_no_reply(s)
+
+    def test_L16_D5_a_no_route_after_many_delivered_SENDs_comes_before_the_next_ack(self):
+        for n in (10, 64, 200):
+            with self.subTest(sends=n):
+                s = self.sender()
+                frames = [self.to(self.x_app, 1, "ok%d" % i) for i in range(n)]
+                miss = self.to(self.x_app, 99, "miss-%d" % n)
+                self.send_all(s, frames + [miss, self.hb(s)] + frames[:5] + [self.hb(s)])
+                self.assertEqual(self.read_replies(s, 3),
+                                 [("no_route", "miss-%d" % n), ("ack", None), ("ack", None)])
+                self.assertEqual(self.received(self.x1, n + 5),
+                                 ["ok%d" % i for i in range(n)] + ["ok%d" % i for i in range(5)])
+                self.assert_no_reply(s)
+
+    def test_L16_a_random_mix_over_two_applications_keeps_every_reply_in_frame_order(self):
+        rng = random.Random(16)
+        for round_ in range(3):
+            with self.subTest(round=round_):
+                s = self.sender()
+                frames, want, to_x0, to_y0 = [], [], [], []
+                for i in range(600):
+                    kind = rng.choice(["x", "x", "x", "y", "y", "miss-x", "miss-y", "no-app", "hb", "nodes"])
+                    k = "r%d-%d" % (round_, i)
+                    if kind == "x":
+                        frames.append(self.to(self.x_app, 0, k))
+                        to_x0.append(k)
+                    elif kind == "y":
+                        frames.append(self.to(self.y_app, 0, k))
+                        to_y0.append(k)
+                    elif kind in ("miss-x", "miss-y", "no-app"):
+                        app = {"miss-x": self.x_app, "miss-y": self.y_app, "no-app": uid("nobody")}[kind]
+                        frames.append(self.to(app, 7, k))
+                        want.append(("no_route", k))
+                    elif kind == "hb":
+                        frames.append(self.hb(s))
+                        want.append(("ack", None))
+                    else:
+                        frames.append(dispatch("QUERY_NODES", {"application": self.x_app}))
+                        want.append(("nodes", ("x0", "x1")))
+                self.send_all(s, frames)
+                self.assertEqual(self.read_replies(s, len(want)), want)
+                self.assertEqual(self.received(self.x0, len(to_x0)), to_x0)
+                self.assertEqual(self.received(self.y0, len(to_y0)), to_y0)
+                self.assert_no_reply(s)
+
+    def test_D5_the_echo_of_a_no_route_behind_delivered_SENDs_is_its_own_frame(self):
+        s = self.sender()
+        miss = self.to(self.y_app, 5, "echoed")
+        self.send_all(s, [self.to(self.y_app, 0, "a%d" % i) for i in range(70)] + [miss])
+        f = s.recv_json(RECV)
+        self.assert_error_frame(f, 3, "no_route", echo(miss))
+        self.assertEqual(len(self.received(self.y0, 70)), 70)
+        self.assert_no_reply(s)
