@@ -129,31 +129,55 @@ struct app_state {
     });
   }
 
-  void push(shared_frame& frame, std::string_view id) {
-    if (auto it = members.find(id); it != members.end() && it->second.out)
-      it->second.out->send(frame.bytes(it->second.enc));
+  /// Writes the frame to one member, or, when that member sent it, into
+  /// `*self` (the route's reply: see route_request::sender_out).
+  void push(shared_frame& frame, const member_rt& m, const void* sender, std::string* self) {
+    if (!m.out)
+      return;
+    if (self && m.out.get() == sender)
+      *self = *frame.bytes(m.enc);
+    else
+      m.out->send(frame.bytes(m.enc));
   }
 
-  void push(shared_frame& frame, target& t) {
+  void push(shared_frame& frame, std::string_view id, const void* sender, std::string* self) {
+    if (auto it = members.find(id); it != members.end())
+      push(frame, it->second, sender, self);
+  }
+
+  void push(shared_frame& frame, target& t, const void* sender, std::string* self) {
     if (!t.rt)
       if (auto it = members.find(t.member->client_id); it != members.end())
         t.rt = &it->second;
-    if (t.rt && t.rt->out)
-      t.rt->out->send(frame.bytes(t.rt->enc));
+    if (t.rt)
+      push(frame, *t.rt, sender, self);
   }
 
   /// Pushes the message to these members (the router's choice).
   void deliver(const route_request& req, const std::vector<std::string>& ids) {
     auto frame = delivery_of(req);
     for (const auto& id : ids)
-      push(frame, id);
+      push(frame, id, nullptr, nullptr);
   }
 
-  /// Pushes the message to these members of the index.
-  void deliver(const route_request& req, const std::vector<const query::indexed_client*>& to) {
+  /// Pushes the message to these members of the index; the sender's own
+  /// copy is returned.
+  std::string deliver(const route_request& req, const std::vector<const query::indexed_client*>& to) {
     auto frame = delivery_of(req);
+    std::string self;
     for (const auto* c : to)
-      push(frame, c->client_id);
+      push(frame, c->client_id, req.sender_out, &self);
+    return self;
+  }
+
+  /// Pushes the message to these members (ids); the sender's own copy is
+  /// returned.
+  std::string deliver_ids(const route_request& req, const std::vector<std::string>& ids) {
+    auto frame = delivery_of(req);
+    std::string self;
+    for (const auto& id : ids)
+      push(frame, id, req.sender_out, &self);
+    return self;
   }
 
   void observe(std::chrono::steady_clock::time_point started) {
@@ -168,10 +192,8 @@ struct app_state {
     // Load balancing over everyone (no ops, selector or key): sample instead
     // of listing every member (W2).
     if (req.kind == route_kind::send && req.q.ops.empty() && !req.q.selector && !req.q.key)
-      if (const auto* c = index.sample(req.q, rng)) {
-        deliver(req, std::vector<const query::indexed_client*>{c});
-        return {};
-      }
+      if (const auto* c = index.sample(req.q, rng))
+        return deliver(req, std::vector<const query::indexed_client*>{c});
     // No selector or key: R-1's final set is the filtered members (else, with
     // `optional`, the eligible ones) in id order, as index.filter gives them,
     // so the members are delivered to without building candidates (W1, W3).
@@ -194,19 +216,19 @@ struct app_state {
       observe(started);
       if (targets) {
         auto frame = delivery_of(req);
+        std::string self;
         if (req.kind == route_kind::send)
-          push(frame, (*targets)[rng() % targets->size()]); // R-4's uniform pick
+          push(frame, (*targets)[rng() % targets->size()], req.sender_out, &self); // R-4's uniform pick
         else
           for (auto& t : *targets)
-            push(frame, t);
-        return {};
+            push(frame, t, req.sender_out, &self);
+        return self;
       }
       if (found.empty())
         return reply_empty(req);
       if (req.kind == route_kind::send)
         found = {found[rng() % found.size()]}; // R-4's uniform pick
-      deliver(req, found);
-      return {};
+      return deliver(req, found);
     }
     auto fs = final_set(req.q, req.kind == route_kind::proxy);
     observe(started);
@@ -232,8 +254,7 @@ struct app_state {
     } else {
       ids.push_back(fs.members[*query::pick_one(req.q, fs, rng())].client_id);
     }
-    deliver(req, ids);
-    return {};
+    return deliver_ids(req, ids);
   }
 };
 

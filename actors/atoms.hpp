@@ -147,6 +147,10 @@ struct route_request {
   }
   /// The encoding of the requester's reply.
   proto::encoding reply_enc = proto::encoding::json;
+  /// The sending client's outbox (identity only), when a client sent it: a
+  /// delivery to the sender itself goes back as the route's reply, so
+  /// it leaves after the replies to the sender's earlier frames (L-16).
+  const void* sender_out = nullptr;
   /// When set, QUERY_NODES results go here instead (HTTP query, H-4).
   std::function<void(query::array)> on_nodes;
   /// Proxy (P-3): gets the chosen client's socket_ip, or "" for no match.

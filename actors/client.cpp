@@ -14,6 +14,7 @@
 
 #include "actors/client.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <caf/all.hpp>
@@ -50,6 +51,11 @@ struct client_state {
   /// The last app routed to directly (apps are never replaced).
   std::string direct_name;
   caf::actor direct_app;
+  /// The apps routed to directly, monitored: should one ever quit (an
+  /// exception in a handler), its quiet routes count as done and every later
+  /// route goes through the router, whose requests fail instead of hanging.
+  std::vector<caf::actor_addr> watched_apps;
+  bool apps_lost = false;
   /// Routes sent through the router and not answered yet: while there are
   /// any, routes go through the router too, or a direct one could overtake
   /// them. A direct route followed by a routed one cannot be overtaken:
@@ -238,8 +244,8 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   // One application on a node without peers: straight to its app actor,
   // which answers with route_done when there is a reply or it is asked to
   // (or no_route here when it does not exist).
-  bool direct =
-    st.directory && st.via_router == 0 && req.q.scope == query::app_scope::exact && st.directory->alone();
+  bool direct = st.directory && !st.apps_lost && st.via_router == 0 && req.q.scope == query::app_scope::exact &&
+                st.directory->alone();
   // Peers read the query as sent from the request (target()): from the
   // frame, or from the kept tree when the frame holds a null in its place.
   if (kind == route_kind::query_nodes) {
@@ -255,15 +261,20 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
     req.raw_payload = std::move(f.raw_payload);
   }
   req.reply_enc = st.conn.enc;
+  req.sender_out = st.out.get();
   auto id = st.replies.open();
   if (direct) {
-    if (st.direct_name != req.q.application) {
+    if (!st.direct_app || st.direct_name != req.q.application) { // (a first "" is no app yet)
       auto app = st.directory->find(req.q.application);
       if (!app)
         return st.replies.complete(id, reply_empty(req));
       st.replies.new_direct_app(); // the old app answers for its quiet routes first
       st.direct_name = req.q.application;
       st.direct_app = std::move(app);
+      if (std::find(st.watched_apps.begin(), st.watched_apps.end(), st.direct_app.address()) == st.watched_apps.end()) {
+        st.watched_apps.push_back(st.direct_app.address());
+        self->monitor(st.direct_app);
+      }
     }
     bool answer = st.replies.quiet(id);
     self->send(st.direct_app, route_atom::value, std::move(req), id, answer);
@@ -371,6 +382,17 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
     return caf::message{};
   });
   self->attach_functor([out = st.out](const caf::error&) { out->close(1000, ""); });
+  self->set_down_handler([self](caf::down_msg& dm) {
+    auto& s = self->state;
+    if (std::find(s.watched_apps.begin(), s.watched_apps.end(), dm.source) == s.watched_apps.end())
+      return;
+    SY_LOG(warn, "client") << "application actor gone reason=" << caf::to_string(dm.reason)
+                           << " quiet_routes_counted_done pending=" << s.replies.pending();
+    s.apps_lost = true;
+    s.direct_app = caf::actor{};
+    s.direct_name.clear();
+    s.replies.apps_gone();
+  });
   if (st.conn.send_hello)
     st.send(proto::hello(st.opts->heartbeat_interval_ms, now_ms()));
   self->delayed_send(self, std::chrono::milliseconds(st.opts->idle_timeout_ms), idle_atom::value);

@@ -49,6 +49,20 @@ void reply_order::complete(std::uint64_t id, std::string reply) {
     r.done = true;
     r.reply = std::move(reply);
   }
+  release();
+  if (waits && !pending_.empty())
+    settle();
+}
+
+void reply_order::apps_gone() {
+  for (auto& r : pending_)
+    if (r.quiet)
+      r.done = true;
+  unasked_ = 0;
+  release();
+}
+
+void reply_order::release() {
   while (!pending_.empty() && pending_.front().done) {
     auto front = std::move(pending_.front());
     pending_.pop_front();
@@ -62,8 +76,6 @@ void reply_order::complete(std::uint64_t id, std::string reply) {
     out_->ack(owed_, owed_bytes_);
     owed_ = owed_bytes_ = 0;
   }
-  if (waits && !pending_.empty())
-    settle();
 }
 
 void reply_order::send(std::shared_ptr<const std::string> bytes) {

@@ -50,6 +50,9 @@ public:
   void new_direct_app();
   /// Route `id` answered (with `reply`, or "" for none).
   void complete(std::uint64_t id, std::string reply);
+  /// An app that got quiet routes is gone (it cannot answer for them): every
+  /// quiet route counts as done, without a reply.
+  void apps_gone();
   /// A frame of the connection's own: now, or after the routes before it.
   void send(std::shared_ptr<const std::string> bytes);
   /// Before an op 8: whatever waits goes out now (unanswered routes are moot).
@@ -74,6 +77,9 @@ private:
   };
 
   void settle();
+  /// Writes the replies (and what waits behind them) of the done routes at
+  /// the front, and gives back held read credit.
+  void release();
 
   outbox_ptr out_;
   settle_fn settle_;

@@ -191,3 +191,24 @@ TEST_CASE("flush sends every waiting reply and frame, in order, and forgets the 
   o.r.complete(a, "late"); // moot
   CHECK(o.out->raw().size() == 2);
 }
+
+TEST_CASE("when the apps are gone their quiet routes count as done; routed ones still wait") {
+  orders o;
+  o.quiet();
+  auto routed = o.r.open();
+  o.quiet();
+  o.own("ack");
+  std::vector<std::uint64_t> held;
+  for (std::size_t i = 0; i < reply_order::max_pending; ++i)
+    held.push_back(o.quiet());
+  o.r.credit(7);
+  CHECK(o.out->acks() == 0);
+  o.r.apps_gone();
+  CHECK(o.out->raw().empty()); // the routed route is still before the ack
+  CHECK(o.r.pending() == reply_order::max_pending + 3 - 1);
+  o.r.complete(routed, "reply");
+  CHECK(o.out->raw() == std::vector<std::string>{"reply", "ack"});
+  CHECK(o.r.pending() == 0);
+  CHECK(o.out->acks() == 1);
+  CHECK(o.out->acked_bytes() == 7);
+}

@@ -127,3 +127,47 @@ class ReplyOrder(RoutingCase):
         self.assert_error_frame(f, 3, "no_route", echo(miss))
         self.assertEqual(len(self.received(self.y0, 70)), 70)
         self.assert_no_reply(s)
+
+    def test_D5_an_empty_application_as_the_first_target_is_unroutable_and_replies_go_on(self):
+        # The connection's first SEND/QUERY_NODES naming the application ""
+        # once went to no actor at all: no no_route, and every later reply
+        # (heartbeat acks included) waited behind it for good.
+        for first in ("send", "nodes"):
+            with self.subTest(first=first):
+                s = self.sender()
+                app = uid("ro-after")
+                r = self.client(app=app, metadata={"id": e("integer", 0)})
+                if first == "send":
+                    head = message({"application": "", "ops": []}, {"n": 0}, nonce="empty")
+                    want = [("no_route", "empty")]
+                else:
+                    head = dispatch("QUERY_NODES", {"application": ""})
+                    want = [("nodes", ())]
+                self.send_all(s, [head, self.hb(s), self.to(app, 0, "after-empty"), self.hb(s)])
+                self.assertEqual(self.read_replies(s, 3), want + [("ack", None), ("ack", None)])
+                self.assertEqual(self.received(r, 1), ["after-empty"])
+                self.assert_no_reply(s)
+
+    def test_L16_a_SEND_to_the_sender_itself_comes_after_the_replies_to_earlier_frames(self):
+        # the sender is a candidate. Its own copy is caused by a later
+        # frame than the heartbeat before it, so the ack leaves first, also
+        # while quiet routes to another application are still in flight.
+        self_app = uid("ro-self")
+        s = self.client(app=self_app, metadata={"id": e("integer", 0)})
+        frames, want = [], []
+        for i in range(40):
+            frames += [self.to(self.x_app, 0, "q%d-%d" % (i, j)) for j in range(20)]
+            frames += [self.hb(s), self.to(self_app, 0, "self-%d" % i)]
+            want += [("ack", None), ("self", "self-%d" % i)]
+        self.send_all(s, frames)
+        got = []
+        for _ in want:
+            f = s.recv_json(RECV)
+            if f.get("op") == 6:
+                got.append(("ack", None))
+            else:
+                self.assert_delivery(f, "SEND", {"n": f["d"]["nonce"]}, f["d"]["nonce"])
+                got.append(("self", f["d"]["nonce"]))
+        self.assertEqual(len(self.received(self.x0, 800)), 800)
+        self.assertEqual(got, want)
+        self.assert_no_reply(s)
