@@ -50,7 +50,9 @@ void reply_order::complete(std::uint64_t id, std::string reply) {
     r.reply = std::move(reply);
   }
   release();
-  if (waits && !pending_.empty())
+  // Only while this route is still held back (quiet routes before it): one
+  // that went out leaves nothing waiting, and later replies settle themselves.
+  if (waits && !pending_.empty() && pending_.front().id <= id)
     settle();
 }
 

@@ -212,3 +212,18 @@ TEST_CASE("when the apps are gone their quiet routes count as done; routed ones 
   CHECK(o.out->acks() == 1);
   CHECK(o.out->acked_bytes() == 7);
 }
+
+TEST_CASE("a reply that goes out at once asks for no settle of the quiet routes after it") {
+  orders o;
+  std::vector<std::uint64_t> misses;
+  for (int i = 0; i < 10; ++i) {
+    misses.push_back(o.quiet()); // to be a no_route
+    o.quiet();                   // delivered, quiet
+  }
+  for (auto m : misses)
+    o.r.complete(m, "no_route-" + std::to_string(m)); // each releases itself and the quiet one before it
+  CHECK(o.out->raw().size() == 10);
+  CHECK(o.settles.empty()); // nothing waited behind the quiet routes
+  o.own("ack");             // now something waits: one settle, for the last quiet route
+  CHECK(o.settles == std::vector<std::uint64_t>{misses.back() + 1});
+}
