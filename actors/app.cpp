@@ -8,6 +8,7 @@
 
 #include "actors/app.hpp"
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <random>
@@ -153,31 +154,20 @@ struct app_state {
       push(frame, *t.rt, sender, self);
   }
 
-  /// Pushes the message to these members (the router's choice).
-  void deliver(const route_request& req, const std::vector<std::string>& ids) {
-    auto frame = delivery_of(req);
-    for (const auto& id : ids)
-      push(frame, id, nullptr, nullptr);
-  }
+  static std::string_view id_of(const std::string& id) { return id; }
+  static std::string_view id_of(const query::indexed_client* c) { return c->client_id; }
 
-  /// Pushes the message to these members of the index; the sender's own
-  /// copy is returned.
-  std::string deliver(const route_request& req, const std::vector<const query::indexed_client*>& to) {
+  /// Pushes the message to these members (client ids or index entries).
+  /// With `own_copy_back` the sender's own copy is returned (the route's
+  /// reply) instead of pushed; without (the router's choice, whose reply
+  /// goes elsewhere) it is pushed like any other.
+  template <class Members>
+  std::string deliver(const route_request& req, const Members& to, bool own_copy_back = true) {
     auto frame = delivery_of(req);
-    std::string self;
-    for (const auto* c : to)
-      push(frame, c->client_id, req.sender_out, &self);
-    return self;
-  }
-
-  /// Pushes the message to these members (ids); the sender's own copy is
-  /// returned.
-  std::string deliver_ids(const route_request& req, const std::vector<std::string>& ids) {
-    auto frame = delivery_of(req);
-    std::string self;
-    for (const auto& id : ids)
-      push(frame, id, req.sender_out, &self);
-    return self;
+    std::string own;
+    for (const auto& m : to)
+      push(frame, id_of(m), req.sender_out, own_copy_back ? &own : nullptr);
+    return own;
   }
 
   void observe(std::chrono::steady_clock::time_point started) {
@@ -193,7 +183,7 @@ struct app_state {
     // of listing every member (W2).
     if (req.kind == route_kind::send && req.q.ops.empty() && !req.q.selector && !req.q.key)
       if (const auto* c = index.sample(req.q, rng))
-        return deliver(req, std::vector<const query::indexed_client*>{c});
+        return deliver(req, std::array{c}); // (no vector for the one member)
     // No selector or key: R-1's final set is the filtered members (else, with
     // `optional`, the eligible ones) in id order, as index.filter gives them,
     // so the members are delivered to without building candidates (W1, W3).
@@ -254,7 +244,7 @@ struct app_state {
     } else {
       ids.push_back(fs.members[*query::pick_one(req.q, fs, rng())].client_id);
     }
-    return deliver_ids(req, ids);
+    return deliver(req, ids);
   }
 };
 
@@ -291,7 +281,7 @@ caf::behavior app(app_actor* self, std::string app_id) {
     // The router's request, shared (not copied: it holds the whole frame).
     [=](gather_atom, const std::shared_ptr<const route_request>& req) { return self->state.gather(*req); },
     [=](deliver_atom, const route_request& req, const std::vector<std::string>& ids) {
-      self->state.deliver(req, ids);
+      self->state.deliver(req, ids, false);
     },
   };
 }

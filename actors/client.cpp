@@ -388,9 +388,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
       return;
     SY_LOG(warn, "client") << "application actor gone reason=" << caf::to_string(dm.reason)
                            << " quiet_routes_counted_done pending=" << s.replies.pending();
-    s.apps_lost = true;
-    s.direct_app = caf::actor{};
-    s.direct_name.clear();
+    s.apps_lost = true; // no direct route from now on
     s.replies.apps_gone();
   });
   if (st.conn.send_hello)
