@@ -66,6 +66,8 @@ struct gathering : std::enable_shared_from_this<gathering> {
   std::function<void(gathering&)> done;
   /// Answers are taken with then() (side by side) instead of await().
   bool async = false;
+  /// The actor that asked (a client's, for its own copy: see combine).
+  caf::actor_addr sender;
 };
 
 /// Waits for a reply without blocking the router (then) or blocking it (await).
@@ -169,10 +171,21 @@ std::string combine(router_actor* self, gathering& g) {
   std::map<std::string, std::vector<std::string>> local;              // app -> ids
   std::map<std::string, proto::peer_delivery> remote;                 // node -> delivery
   const char* event = g.req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
+  // the sender's own copy is the route's reply, so that it leaves after
+  // the replies to the sender's earlier frames (L-16), as on the direct path.
+  const key_type* me = nullptr;
+  if (g.req.sender_out && g.sender)
+    if (auto it = st.by_addr.find(g.sender); it != st.by_addr.end())
+      me = &it->second;
+  std::string own;
   for (auto& c : chosen) {
     auto node = g.node_of.find({c.app_id, c.client_id});
     if (node == g.node_of.end()) {
-      local[c.app_id].push_back(std::move(c.client_id));
+      if (me && c.app_id == me->first && c.client_id == me->second)
+        own = proto::encode_delivery(g.req.reply_enc, event, g.req.nonce(), g.req.payload(), now_ms(),
+                                     g.req.raw_payload);
+      else
+        local[c.app_id].push_back(std::move(c.client_id));
       continue;
     }
     auto& d = remote[node->second];
@@ -184,11 +197,13 @@ std::string combine(router_actor* self, gathering& g) {
       d.raw_payload = g.req.raw_payload;
     d.targets.emplace_back(std::move(c.app_id), std::move(c.client_id));
   }
+  if (!own.empty() && local.empty()) // (an app's delivery counts the route)
+    (g.req.kind == route_kind::broadcast ? metrics::routed_broadcast : metrics::routed_send) += 1;
   for (auto& [app, ids] : local)
     self->send(st.app_of(self, app), deliver_atom::value, g.req, std::move(ids));
   for (auto& [node, d] : remote)
     deliver_to_peer(self, node, proto::encode(d));
-  return {};
+  return own;
 }
 
 /// The local apps a query needs.
@@ -208,6 +223,9 @@ std::vector<caf::actor> apps_for(router_state& st, const query::query& q) {
 
 caf::response_promise on_route(router_actor* self, route_request& req) {
   auto& st = self->state;
+  // Before the promise: making it takes the sender out of the current message.
+  const auto& from = self->current_sender();
+  auto sender = from ? from->address() : caf::actor_addr{};
   auto rp = self->make_response_promise();
   const auto& q = req.q;
   bool alone = st.peers.empty();
@@ -227,6 +245,7 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   }
   auto g = std::make_shared<gathering>();
   g->req = std::move(req);
+  g->sender = sender;
   g->apps = apps_for(st, g->req.q);
   g->tags = st.pooled_tags();
   if (alone) {
@@ -236,8 +255,6 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   }
   // With peers: side by side, applied in each sender's order.
   g->async = true;
-  const auto& from = self->current_sender();
-  auto sender = from ? from->address() : caf::actor_addr{};
   auto seq = ++st.next_seq[sender];
   st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}});
   g->done = [self, rp, sender, seq](gathering& gg) mutable {

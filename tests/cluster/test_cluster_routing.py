@@ -451,6 +451,39 @@ class RoutingAcrossNodes(VariedChecks, Base):
             self.assertEqual(got, want[at], "order at node %s" % at.upper())
         self.assert_no_reply(s)
 
+    def test_L16_K5_a_SEND_to_the_sender_itself_comes_after_the_replies_to_earlier_frames(self):
+        # R-8 across nodes: while SENDs to a client on another node are still
+        # being routed, a heartbeat is acked before the sender gets its own
+        # copy of a later SEND, the copy a local application delivers.
+        far_app, self_app = uid("far"), uid("self")
+        far = self.on(self.b, far_app, "far", metadata={"id": e("integer", 0)})
+        s = self.on(self.a, self_app, "s", metadata={"id": e("integer", 0)})
+
+        def to(app, nonce):
+            return wsclient.build_frame(wsclient.OP_TEXT, json.dumps(
+                message({"application": app, "ops": [op("/id", "$eq", 0)]}, {"n": nonce}, nonce=nonce)).encode())
+        heartbeat = wsclient.build_frame(wsclient.OP_TEXT, json.dumps({"op": 5, "d": {"client_id": "s"}}).encode())
+        frames, want = [], []
+        for i in range(30):
+            frames += [to(far_app, "far-%d-%d" % (i, j)) for j in range(10)]
+            frames += [heartbeat, to(self_app, "self-%d" % i)]
+            want += [("ack", None), ("self", "self-%d" % i)]
+        s.send_raw(b"".join(frames))
+        got = []
+        for _ in want:
+            f = s.recv_json(RECV)
+            if f.get("op") == 6:
+                self.assert_server_frame(f, 6, {"client_id": "s"})
+                got.append(("ack", None))
+            else:
+                self.assert_delivery(f, "SEND", {"n": f["d"]["nonce"]}, f["d"]["nonce"])
+                got.append(("self", f["d"]["nonce"]))
+        self.assertEqual(got, want)
+        for i in range(300):
+            self.assert_delivery(far.recv_json(RECV), "SEND", {"n": "far-%d-%d" % (i // 10, i % 10)},
+                                 "far-%d-%d" % (i // 10, i % 10))
+        self.assert_no_reply(s)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -171,3 +171,27 @@ class ReplyOrder(RoutingCase):
         self.assertEqual(len(self.received(self.x0, 800)), 800)
         self.assertEqual(got, want)
         self.assert_no_reply(s)
+
+    def test_L16_a_SEND_to_the_sender_itself_over_every_application_comes_after_earlier_replies(self):
+        # The same with no application in the target (R-1 over every app,
+        # gathered by the router): the sender is the only match.
+        key = uid("k").replace("-", "_")
+        s = self.client(app=uid("ro-any"), metadata={key: e("integer", 1)})
+        anyone = {"ops": [op("/" + key, "$eq", 1)]}
+        frames, want = [], []
+        for i in range(40):
+            frames += [self.to(self.x_app, 0, "q%d-%d" % (i, j)) for j in range(20)]
+            frames += [self.hb(s), message(anyone, {"n": "self-%d" % i}, nonce="self-%d" % i)]
+            want += [("ack", None), ("self", "self-%d" % i)]
+        self.send_all(s, frames)
+        got = []
+        for _ in want:
+            f = s.recv_json(RECV)
+            if f.get("op") == 6:
+                got.append(("ack", None))
+            else:
+                self.assert_delivery(f, "SEND", {"n": f["d"]["nonce"]}, f["d"]["nonce"])
+                got.append(("self", f["d"]["nonce"]))
+        self.assertEqual(len(self.received(self.x0, 800)), 800)
+        self.assertEqual(got, want)
+        self.assert_no_reply(s)
