@@ -30,6 +30,13 @@ using idle_atom = caf::atom_constant<caf::atom("idle")>;
 using health_atom = caf::atom_constant<caf::atom("health")>;
 /// (kick): terminate as stale (L-6).
 using kick_atom = caf::atom_constant<caf::atom("kick")>;
+/// (alarm, timespan, atom): to the alarm actor: send me this atom after
+/// this long, instead of the alarm set before (actors/alarm).
+using alarm_atom = caf::atom_constant<caf::atom("alarm")>;
+/// (forget, actor id): to the alarm actor: that client has ended.
+using forget_atom = caf::atom_constant<caf::atom("forget")>;
+/// (tick): the alarm actor's own wake-up.
+using tick_atom = caf::atom_constant<caf::atom("tick")>;
 
 // -- registry -----------------------------------------------------------------
 /// (register, member, dry_run) -> (error text or "", app actor).

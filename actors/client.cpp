@@ -19,6 +19,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/alarm.hpp"
 #include "actors/app_directory.hpp"
 #include "actors/atoms.hpp"
 #include "actors/delivery.hpp"
@@ -44,6 +45,8 @@ struct client_state {
   outbox_ptr out;
   connection_info conn;
   caf::actor router;
+  /// The node's alarm clock for this client's deadlines (actors/alarm).
+  caf::actor alarm;
   std::shared_ptr<const options> opts;
   caf::actor app;
   /// The node's apps, for routing straight to one (null until identified).
@@ -88,6 +91,16 @@ struct client_state {
 };
 
 using client_actor = caf::stateful_actor<client_state>;
+
+/// `what` comes back to this client after `after`, instead of the alarm set
+/// before (one deadline at a time: idle until identify, heartbeat after).
+template <class Atom>
+void set_alarm(client_actor* self, caf::timespan after, Atom what) {
+  if (self->state.alarm)
+    self->send(self->state.alarm, alarm_atom::value, after, caf::atom_value{what});
+  else
+    self->delayed_send(self, after, what);
+}
 
 // -- closing ------------------------------------------------------------------
 
@@ -146,7 +159,7 @@ void on_registered(client_actor* self, caf::actor app, directory_ptr dir, member
   st.send(proto::ready(st.client_id, st.restricted, now_ms()));
   SY_LOG(info, "client") << "identified app=" << st.app_id << " client=" << st.client_id
                          << " restricted=" << (st.restricted ? "true" : "false");
-  self->delayed_send(self, st.grace(), hb_check_atom::value);
+  set_alarm(self, st.grace(), hb_check_atom::value);
   self->send(st.router, connected_atom::value); // C-2 comes after ready
 }
 
@@ -348,7 +361,7 @@ void check_heartbeat(client_actor* self) {
   auto now = self->clock().now();
   if (now >= st.deadline())
     return fatal(self, errors::heartbeat_late);
-  self->delayed_send(self, st.deadline() - now, hb_check_atom::value);
+  set_alarm(self, st.deadline() - now, hb_check_atom::value);
 }
 
 void check_idle(client_actor* self) {
@@ -364,7 +377,7 @@ void check_idle(client_actor* self) {
     self->quit();
     return;
   }
-  self->delayed_send(self, st.last_frame + limit - now, idle_atom::value);
+  set_alarm(self, st.last_frame + limit - now, idle_atom::value);
 }
 
 caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, caf::actor router,
@@ -381,7 +394,12 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::message{};
   });
-  self->attach_functor([out = st.out](const caf::error&) { out->close(1000, ""); });
+  st.alarm = alarm_of(self->home_system());
+  self->attach_functor([out = st.out, alarm = st.alarm, id = self->id()](const caf::error&) {
+    out->close(1000, "");
+    if (alarm)
+      caf::anon_send(alarm, forget_atom::value, id);
+  });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
     if (std::find(s.watched_apps.begin(), s.watched_apps.end(), dm.source) == s.watched_apps.end())
@@ -393,7 +411,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
   });
   if (st.conn.send_hello)
     st.send(proto::hello(st.opts->heartbeat_interval_ms, now_ms()));
-  self->delayed_send(self, std::chrono::milliseconds(st.opts->idle_timeout_ms), idle_atom::value);
+  set_alarm(self, std::chrono::milliseconds(st.opts->idle_timeout_ms), idle_atom::value);
   return {
     [=](frame_atom, const std::string& bytes) {
       ++metrics::frames_in;
