@@ -25,9 +25,12 @@ std::size_t ws_writer::counted(const out_frame& f) const {
 }
 
 bool ws_writer::push(out_frame f) {
-  counted_ += counted(f);
+  // L-20: cut when a frame comes while the unsent data is already over the
+  // bound. One frame larger than the bound (an op 3 echoing a big frame,
+  // D-5) still reaches a reader that keeps up.
   if (counted_ > max_bytes_)
     return false;
+  counted_ += counted(f);
   queue_.push_back(std::move(f));
   return true;
 }

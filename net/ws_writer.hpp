@@ -28,8 +28,8 @@ class ws_writer {
 public:
   ws_writer(proto::ws::opcode data_op, std::size_t max_bytes) : data_op_(data_op), max_bytes_(max_bytes) {}
 
-  /// Queues a frame; false when it puts the connection over its bound (the
-  /// caller then cuts it as a slow consumer).
+  /// Queues a frame; false when the connection was already over its bound
+  /// (the caller then cuts it as a slow consumer).
   bool push(out_frame f);
   /// Frames queued and not yet in a batch.
   bool queued() const { return !queue_.empty(); }

@@ -14,14 +14,20 @@ bool all_digits(std::string_view s) {
   return !s.empty();
 }
 
-// A numeric core component: digits, no leading zero, fits 64 bits.
-bool parse_number(std::string_view s, unsigned long long& out) {
-  if (!all_digits(s) || (s.size() > 1 && s[0] == '0') || s.size() > 19)
+// A numeric core component: digits, no leading zero (any length, Q-14).
+bool parse_number(std::string_view s, std::string& out) {
+  if (!all_digits(s) || (s.size() > 1 && s[0] == '0'))
     return false;
-  out = 0;
-  for (char c : s)
-    out = out * 10 + static_cast<unsigned>(c - '0');
+  out.assign(s);
   return true;
+}
+
+// Numeric identifiers without leading zeros, by value.
+int compare_numeric(std::string_view x, std::string_view y) {
+  if (x.size() != y.size())
+    return x.size() < y.size() ? -1 : 1;
+  int c = x.compare(y);
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
 // Dot-separated non-empty identifiers; numeric ones without leading zeros
@@ -77,12 +83,11 @@ std::optional<semver> parse_semver(std::string_view s) {
 }
 
 int compare(const semver& a, const semver& b) {
-  auto cmp = [](unsigned long long x, unsigned long long y) { return x < y ? -1 : (x > y ? 1 : 0); };
-  if (int c = cmp(a.major, b.major))
+  if (int c = compare_numeric(a.major, b.major))
     return c;
-  if (int c = cmp(a.minor, b.minor))
+  if (int c = compare_numeric(a.minor, b.minor))
     return c;
-  if (int c = cmp(a.patch, b.patch))
+  if (int c = compare_numeric(a.patch, b.patch))
     return c;
   if (a.pre.empty() || b.pre.empty())
     return a.pre.empty() == b.pre.empty() ? 0 : (a.pre.empty() ? 1 : -1);
@@ -91,17 +96,15 @@ int compare(const semver& a, const semver& b) {
     const auto& y = b.pre[i];
     bool xn = all_digits(x), yn = all_digits(y);
     if (xn && yn) {
-      if (x.size() != y.size())
-        return x.size() < y.size() ? -1 : 1;
-      if (int c = x.compare(y))
-        return c < 0 ? -1 : 1;
+      if (int c = compare_numeric(x, y))
+        return c;
     } else if (xn != yn) {
       return xn ? -1 : 1;
     } else if (int c = x.compare(y)) {
       return c < 0 ? -1 : 1;
     }
   }
-  return cmp(a.pre.size(), b.pre.size());
+  return a.pre.size() < b.pre.size() ? -1 : (a.pre.size() > b.pre.size() ? 1 : 0);
 }
 
 } // namespace sy::query

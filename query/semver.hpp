@@ -9,8 +9,10 @@
 namespace sy::query {
 
 /// A parsed semantic version; build metadata is dropped (it has no precedence).
+/// The core numbers are kept as their digits (no leading zeros), so that
+/// SemVer's unbounded numbers compare exactly: by length, then digit by digit.
 struct semver {
-  unsigned long long major = 0, minor = 0, patch = 0;
+  std::string major = "0", minor = "0", patch = "0";
   std::vector<std::string> pre;
 };
 

@@ -53,6 +53,14 @@ TEST_CASE("version equality and ordering use SemVer precedence; unparsable sides
   CHECK_FALSE(order(json("1"), json("\"1.0.0\""), true).has_value());
 }
 
+TEST_CASE("version numbers past 64 bits are valid and compare by value (Q-14: SemVer sets no bound)") {
+  CHECK(*order(json("\"18446744073709551616.0.0\""), json("\"18446744073709551615.0.0\""), true) > 0);
+  CHECK(*order(json("\"1.99999999999999999999999.0\""), json("\"1.100000000000000000000000.0\""), true) < 0);
+  CHECK(*order(json("\"1.0.18446744073709551616\""), json("\"1.0.9\""), true) > 0);
+  CHECK(equal(json("\"123456789012345678901234567890.0.0+b\""), json("\"123456789012345678901234567890.0.0\""), true));
+  CHECK_FALSE(order(json("\"01.0.0\""), json("\"1.0.0\""), true).has_value());
+}
+
 TEST_CASE("only number/number and string/string pairs are ordered (Q-13)") {
   CHECK(*order(json("1"), json("1.5"), false) < 0);
   CHECK(*order(json("\"b\""), json("\"a\""), false) > 0);
