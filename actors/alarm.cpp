@@ -50,8 +50,10 @@ void wake_for_earliest(alarm_actor* self) {
   self->delayed_send(self, st.next_wake > now ? st.next_wake - now : caf::timespan{0}, tick_atom::value);
 }
 
-caf::behavior alarm(alarm_actor* self) {
-  self->attach_functor([sys = &self->home_system()] { sys->registry().erase(registry_name); });
+// (Spawned with an argument: CAF 0.17 binds a reference to a null tuple for
+// a function actor spawned with none, which UBSan reports.)
+caf::behavior alarm(alarm_actor* self, caf::atom_value name) {
+  self->attach_functor([sys = &self->home_system(), name] { sys->registry().erase(name); });
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::message{};
   });
@@ -92,7 +94,7 @@ caf::behavior alarm(alarm_actor* self) {
 } // namespace
 
 caf::actor spawn_alarm(caf::actor_system& sys) {
-  auto a = sys.spawn(alarm);
+  auto a = sys.spawn(alarm, registry_name);
   sys.registry().put(registry_name, a);
   return a;
 }
