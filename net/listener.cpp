@@ -4,6 +4,7 @@
 //        upgrade to /gateway/websocket, known encoding --> hand the socket to ws_session
 //        anything else --> handle_http (http_api.cpp) --> write, keep-alive loop
 
+#include <array>
 #include <chrono>
 #include <memory>
 
@@ -87,8 +88,15 @@ private:
   void on_read(beast::error_code ec, std::size_t) {
     if (ec == http::error::body_limit)
       return write(json_response(413, R"({"errors":["payload too large"]})"), false);
+    // A request the parser refused gets an answer before the close (a
+    // closed, cut or timed-out connection gets none).
+    if (ec == http::error::header_limit)
+      return write(json_response(431, R"({"errors":["request header too large"]})"), false);
+    if (ec && &ec.category() == &http::make_error_code(http::error::bad_method).category() &&
+        ec != http::error::end_of_stream && ec != http::error::partial_message)
+      return write(json_response(400, R"({"errors":["malformed request"]})"), false);
     if (ec)
-      return; // closed, timed out or garbage: nothing to answer
+      return;
     auto& req = parser_->get();
     if (beast::websocket::is_upgrade(req))
       return upgrade(req);
@@ -164,6 +172,8 @@ private:
       if (ec || !keep_alive) {
         beast::error_code ignored;
         self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        if (!ec)
+          self->drain(std::make_shared<std::array<char, 4096>>(), 0);
         return;
       }
       self->do_read();
@@ -172,6 +182,18 @@ private:
       http::async_write_header(stream_, *sr, std::move(then));
     else
       http::async_write(stream_, *sr, std::move(then));
+  }
+
+  /// After the last answer: reads what the client still sends (up to 1 MiB,
+  /// for at most 1 s) before the socket closes, so that closing with unread
+  /// data does not reset the connection and lose the answer on its way.
+  void drain(std::shared_ptr<std::array<char, 4096>> scratch, std::size_t total) {
+    stream_.expires_after(std::chrono::seconds(1));
+    stream_.async_read_some(asio::buffer(*scratch),
+                            [self = shared_from_this(), scratch, total](beast::error_code ec, std::size_t n) {
+                              if (!ec && total + n < (1u << 20))
+                                self->drain(scratch, total + n);
+                            });
   }
 
   context& ctx_;

@@ -130,6 +130,40 @@ class RoutesWithPassword(HttpCase):
         status, h, b = self.http("GET", "/gateway/websocket")
         self.assertEqual(status, 400, (h, b[:200]))
 
+    def raw_exchange(self, data):
+        """Sends `data` on a new connection; returns the status of the answer, or None when the
+        connection closed without one."""
+        with socket.create_connection(("127.0.0.1", self.node.port), timeout=5) as sock:
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            got = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        if not got:
+            return None
+        line = got.split(b"\r\n", 1)[0].split(b" ")
+        return int(line[1])
+
+    def test_a_request_the_parser_refuses_gets_400_or_431_before_the_close(self):
+        # Not in the spec: what a user of an HTTP server expects (nginx, NATS' monitor port answer so).
+        bad = [b"GET / HTTP/9.9\r\n\r\n", b"G@T / HTTP/1.1\r\n\r\n",
+               b"POST /api/v1/query HTTP/1.1\r\nContent-Length: -1\r\n\r\n",
+               b"POST /api/v1/query HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n",
+               b"POST /api/v1/query HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+               b"GET / HTTP/1.1\r\nBad Header: x\r\n\r\n"]
+        for data in bad:
+            with self.subTest(data=data):
+                self.assertEqual(self.raw_exchange(data), 400)
+        self.assertEqual(self.raw_exchange(b"GET /" + b"a" * 100000 + b" HTTP/1.1\r\n\r\n"), 431)
+        self.assertEqual(self.raw_exchange(b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 5000 + b"\r\n"), 431)
+        # a connection cut in the middle of a request, or before one, gets nothing
+        self.assertIsNone(self.raw_exchange(b"GET / HTTP/1.1\r\nHost: x"))
+        self.assertIsNone(self.raw_exchange(b""))
+        self.assertEqual(self.http("GET", "/api/version")[0], 200)  # and the node still serves
+
     def test_H9_A8_unknown_paths_and_wrong_methods_are_404_not_found_without_an_auth_check(self):
         cases = [("GET", "/api/v1/nope"), ("POST", "/api/v1/nope"), ("GET", "/api/v1"), ("GET", "/api/v1/"),
                  ("GET", "/api/v1/query"), ("PUT", "/api/v1/query"), ("DELETE", "/api/v1/query"),
