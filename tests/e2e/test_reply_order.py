@@ -148,16 +148,14 @@ class ReplyOrder(RoutingCase):
                 self.assertEqual(self.received(r, 1), ["after-empty"])
                 self.assert_no_reply(s)
 
-    def test_L16_a_SEND_to_the_sender_itself_comes_after_the_replies_to_earlier_frames(self):
-        # R-8: the sender is a candidate. Its own copy is caused by a later
-        # frame than the heartbeat before it, so the ack leaves first, also
-        # while quiet routes to another application are still in flight.
-        self_app = uid("ro-self")
-        s = self.client(app=self_app, metadata={"id": e("integer", 0)})
+    def assert_own_copy_after_the_ack(self, s, to_self):
+        """40 rounds of 20 SENDs to x0, a heartbeat, and `to_self(nonce)`, a
+        SEND only `s` matches: each ack comes before the copy the round's
+        SEND gives `s` (its own copy is caused by a later frame, L-16)."""
         frames, want = [], []
         for i in range(40):
             frames += [self.to(self.x_app, 0, "q%d-%d" % (i, j)) for j in range(20)]
-            frames += [self.hb(s), self.to(self_app, 0, "self-%d" % i)]
+            frames += [self.hb(s), to_self("self-%d" % i)]
             want += [("ack", None), ("self", "self-%d" % i)]
         self.send_all(s, frames)
         got = []
@@ -172,26 +170,17 @@ class ReplyOrder(RoutingCase):
         self.assertEqual(got, want)
         self.assert_no_reply(s)
 
+    def test_L16_a_SEND_to_the_sender_itself_comes_after_the_replies_to_earlier_frames(self):
+        # R-8: the sender is a candidate, also while quiet routes to another
+        # application are still in flight.
+        self_app = uid("ro-self")
+        s = self.client(app=self_app, metadata={"id": e("integer", 0)})
+        self.assert_own_copy_after_the_ack(s, lambda nonce: self.to(self_app, 0, nonce))
+
     def test_L16_a_SEND_to_the_sender_itself_over_every_application_comes_after_earlier_replies(self):
         # The same with no application in the target (R-1 over every app,
-        # gathered by the router): the sender is the only match.
+        # gathered by the router).
         key = uid("k").replace("-", "_")
         s = self.client(app=uid("ro-any"), metadata={key: e("integer", 1)})
         anyone = {"ops": [op("/" + key, "$eq", 1)]}
-        frames, want = [], []
-        for i in range(40):
-            frames += [self.to(self.x_app, 0, "q%d-%d" % (i, j)) for j in range(20)]
-            frames += [self.hb(s), message(anyone, {"n": "self-%d" % i}, nonce="self-%d" % i)]
-            want += [("ack", None), ("self", "self-%d" % i)]
-        self.send_all(s, frames)
-        got = []
-        for _ in want:
-            f = s.recv_json(RECV)
-            if f.get("op") == 6:
-                got.append(("ack", None))
-            else:
-                self.assert_delivery(f, "SEND", {"n": f["d"]["nonce"]}, f["d"]["nonce"])
-                got.append(("self", f["d"]["nonce"]))
-        self.assertEqual(len(self.received(self.x0, 800)), 800)
-        self.assertEqual(got, want)
-        self.assert_no_reply(s)
+        self.assert_own_copy_after_the_ack(s, lambda nonce: message(anyone, {"n": nonce}, nonce=nonce))
