@@ -45,6 +45,9 @@ using register_atom = caf::atom_constant<caf::atom("register")>;
 using add_atom = caf::atom_constant<caf::atom("add")>;
 /// (remove, client id): a client leaves its application.
 using remove_atom = caf::atom_constant<caf::atom("remove")>;
+/// (retire, app id): to the router: a client no longer routes to this app
+/// directly and was the last to (actors/app_directory).
+using retire_atom = caf::atom_constant<caf::atom("retire")>;
 /// (update_md, client id, entries) -> ok: merge metadata (M-5).
 using update_md_atom = caf::atom_constant<caf::atom("update_md")>;
 /// (set_md, client id, entries): merge without a reply (heartbeat time).

@@ -51,13 +51,18 @@ struct client_state {
   caf::actor app;
   /// The node's apps, for routing straight to one (null until identified).
   directory_ptr directory;
-  /// The last app routed to directly (apps are never replaced).
-  std::string direct_name;
-  caf::actor direct_app;
-  /// The apps routed to directly, monitored: should one ever quit (an
-  /// exception in a handler), its quiet routes count as done and every later
-  /// route goes through the router, whose requests fail instead of hanging.
-  std::vector<caf::actor_addr> watched_apps;
+  /// The app routed to directly, held in the directory (so that the router
+  /// does not retire it meanwhile) until the client moves to another one or
+  /// ends; shared with the client's end, which gives it back.
+  struct direct_route {
+    directory_ptr directory;
+    std::string name;
+    caf::actor app;
+  };
+  std::shared_ptr<direct_route> direct = std::make_shared<direct_route>();
+  /// The direct app is monitored: should it ever quit unasked (an exception
+  /// in a handler), its quiet routes count as done and every later route
+  /// goes through the router, whose requests fail instead of hanging.
   bool apps_lost = false;
   /// Routes sent through the router and not answered yet: while there are
   /// any, routes go through the router too, or a direct one could overtake
@@ -154,6 +159,7 @@ void on_registered(client_actor* self, caf::actor app, directory_ptr dir, member
   st.identified = true;
   st.app = std::move(app);
   st.directory = std::move(dir);
+  st.direct->directory = st.directory;
   st.md = std::move(m.metadata);
   st.last_hb = self->clock().now();
   st.send(proto::ready(st.client_id, st.restricted, now_ms()));
@@ -229,6 +235,21 @@ void update_metadata(client_actor* self, const proto::client_frame& f) {
     .await([](bool) {}, [=](caf::error&) { fatal(self, errors::internal); });
 }
 
+/// The client stops routing to its direct app: gives it back to the
+/// directory, and the last to do so asks the router to retire it (after
+/// the routes sent to it so far, which are already in its mailbox).
+void release_direct(client_actor* self) {
+  auto& st = self->state;
+  auto& d = *st.direct;
+  if (!d.app)
+    return;
+  self->demonitor(d.app);
+  if (d.directory->release(d.name, d.app))
+    self->send(st.router, retire_atom::value, d.name);
+  d.app = caf::actor{};
+  d.name.clear();
+}
+
 /// SEND, BROADCAST (D-2) and QUERY_NODES (D-6): validate, then hand to the router.
 void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   auto& st = self->state;
@@ -277,20 +298,19 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
   req.sender_out = st.out.get();
   auto id = st.replies.open();
   if (direct) {
-    if (!st.direct_app || st.direct_name != req.q.application) { // (a first "" is no app yet)
-      auto app = st.directory->find(req.q.application);
+    auto& d = *st.direct;
+    if (!d.app || d.name != req.q.application) { // (a first "" is no app yet)
+      auto app = st.directory->acquire(req.q.application);
       if (!app)
         return st.replies.complete(id, reply_empty(req));
       st.replies.new_direct_app(); // the old app answers for its quiet routes first
-      st.direct_name = req.q.application;
-      st.direct_app = std::move(app);
-      if (std::find(st.watched_apps.begin(), st.watched_apps.end(), st.direct_app.address()) == st.watched_apps.end()) {
-        st.watched_apps.push_back(st.direct_app.address());
-        self->monitor(st.direct_app);
-      }
+      release_direct(self);
+      d.name = req.q.application;
+      d.app = std::move(app);
+      self->monitor(d.app);
     }
     bool answer = st.replies.quiet(id);
-    self->send(st.direct_app, route_atom::value, std::move(req), id, answer);
+    self->send(d.app, route_atom::value, std::move(req), id, answer);
     return;
   }
   // No timeout: a timer per message would cost a clock-thread wakeup, and
@@ -385,7 +405,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
   auto& st = self->state;
   st.out = std::move(out);
   st.replies.attach(st.out, [self](std::uint64_t id) {
-    self->send(self->state.direct_app, settle_atom::value, id);
+    self->send(self->state.direct->app, settle_atom::value, id);
   });
   st.conn = std::move(conn);
   st.router = std::move(router);
@@ -395,14 +415,17 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
     return caf::message{};
   });
   st.alarm = alarm_of(self->home_system());
-  self->attach_functor([out = st.out, alarm = st.alarm, id = self->id()](const caf::error&) {
+  self->attach_functor([out = st.out, alarm = st.alarm, id = self->id(), direct = st.direct,
+                        router = st.router](const caf::error&) {
     out->close(1000, "");
     if (alarm)
       caf::anon_send(alarm, forget_atom::value, id);
+    if (direct->app && direct->directory->release(direct->name, direct->app))
+      caf::anon_send(router, retire_atom::value, direct->name);
   });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;
-    if (std::find(s.watched_apps.begin(), s.watched_apps.end(), dm.source) == s.watched_apps.end())
+    if (!s.direct->app || dm.source != s.direct->app.address())
       return;
     SY_LOG(warn, "client") << "application actor gone reason=" << caf::to_string(dm.reason)
                            << " quiet_routes_counted_done pending=" << s.replies.pending();

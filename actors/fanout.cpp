@@ -199,8 +199,9 @@ std::string combine(router_actor* self, gathering& g) {
   }
   if (!own.empty() && local.empty()) // (an app's delivery counts the route)
     (g.req.kind == route_kind::broadcast ? metrics::routed_broadcast : metrics::routed_send) += 1;
-  for (auto& [app, ids] : local)
-    self->send(st.app_of(self, app), deliver_atom::value, g.req, std::move(ids));
+  for (auto& [app, ids] : local) // (an app retired since the gathering has none of them)
+    if (auto it = st.apps.find(app); it != st.apps.end())
+      self->send(it->second, deliver_atom::value, g.req, std::move(ids));
   for (auto& [node, d] : remote)
     deliver_to_peer(self, node, proto::encode(d));
   return own;

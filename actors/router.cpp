@@ -34,6 +34,22 @@ caf::actor router_state::app_of(caf::local_actor* self, const std::string& app_i
   return it->second;
 }
 
+void router_state::try_retire(caf::event_based_actor* self, const std::string& app_id) {
+  if (members.count(app_id))
+    return;
+  auto it = apps.find(app_id);
+  if (it == apps.end() || !directory->retire(app_id))
+    return;
+  auto app = std::move(it->second);
+  apps.erase(it);
+  tag_counts.erase(app_id);
+  self->unlink_from(app);
+  // After what is already in its mailbox: the routes of the clients that
+  // released it were sent before they did.
+  self->send_exit(app, caf::exit_reason::user_shutdown);
+  SY_LOG(debug, "router") << "application retired app=" << app_id;
+}
+
 void router_state::count_tags(const member_info& m, int delta) {
   auto& counts = tag_counts[m.app_id];
   for (const auto& t : m.tags)
@@ -79,6 +95,10 @@ void router_state::end(caf::event_based_actor* self, const key_type& key) {
     subscribers.erase(key);
     emit(self, "CLIENT_DISCONNECTED", key, &key);
   }
+  if (auto m = members.find(key.first); m != members.end() && --m->second <= 0) {
+    members.erase(m);
+    try_retire(self, key.first);
+  }
 }
 
 namespace {
@@ -90,6 +110,7 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   self->monitor(client);
   st.by_addr[client.address()] = key;
   st.count_tags(m, +1);
+  ++st.members[m.app_id];
   auto app = st.app_of(self, m.app_id);
   registration reg{client, m, false};
   reg.info.metadata.clear();
@@ -228,6 +249,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
   return {
     [=](register_atom, member_info& m, bool dry_run) { return on_register(self, std::move(m), dry_run); },
     [=](connected_atom) { on_connected(self); },
+    [=](retire_atom, const std::string& app) { self->state.try_retire(self, app); },
     [=](route_atom, route_request& req) { return on_route(self, req); },
     [=](discover_atom, const std::vector<std::string>& tags) { return on_discover(self, tags); },
     [=](count_atom) { return static_cast<std::uint64_t>(self->state.clients.size()); },

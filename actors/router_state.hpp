@@ -37,6 +37,8 @@ struct router_state {
   /// The same apps, for clients to route to directly while there are no peers.
   std::shared_ptr<app_directory> directory = std::make_shared<app_directory>();
   std::map<std::string, std::map<std::string, int>> tag_counts; // app -> tag -> clients
+  /// Registered clients per application (an app actor without any retires).
+  std::map<std::string, int, std::less<>> members;
   std::map<key_type, std::pair<outbox_ptr, proto::encoding>> subscribers;
   /// Peer nodes by id: their cluster endpoints (K-3, K-4).
   std::map<std::string, caf::actor> peers;
@@ -70,6 +72,10 @@ struct router_state {
 
   /// The actor of `app_id`, spawned on first use and linked to the router.
   caf::actor app_of(caf::local_actor* self, const std::string& app_id);
+  /// Ends the actor of `app_id` when the application has no clients and no
+  /// client routes to it directly (it would otherwise stay for good: a
+  /// node with ever new application ids would grow without bound).
+  void try_retire(caf::event_based_actor* self, const std::string& app_id);
   void count_tags(const member_info& m, int delta);
   /// T-2 pools of this node's clients.
   std::map<std::string, query::tag_set> pooled_tags() const;

@@ -9,6 +9,7 @@ comes before them.
 
 import json
 import random
+import time
 
 import wsclient
 from harness import RECV, uid
@@ -147,6 +148,36 @@ class ReplyOrder(RoutingCase):
                 self.assertEqual(self.read_replies(s, 3), want + [("ack", None), ("ack", None)])
                 self.assertEqual(self.received(r, 1), ["after-empty"])
                 self.assert_no_reply(s)
+
+    def test_L18_an_application_whose_clients_left_answers_every_route_and_comes_back_with_a_new_client(self):
+        # The app actor retires once its last client has gone and no sender
+        # routes to it directly any more (here: when the sender moves to
+        # another app); the routes already on their way still get their
+        # no_route, in order, and a new client of the app is reached.
+        gone = uid("ro-gone")
+        for round_ in range(3):
+            with self.subTest(round=round_):
+                r = self.client(app=gone, metadata={"id": e("integer", 0)})
+                s = self.sender()
+                self.send_all(s, [self.to(gone, 0, "before-%d" % i) for i in range(5)] + [self.hb(s)])
+                self.assertEqual(self.read_replies(s, 1), [("ack", None)])
+                self.assertEqual(self.received(r, 5), ["before-%d" % i for i in range(5)])
+                r.close()
+                time.sleep(0.3)  # the app has no client now (L-18)
+                frames = [self.to(gone, 0, "late-%d" % i) for i in range(100)]
+                frames += [self.to(self.x_app, 0, "moved"), self.hb(s)]  # moving on releases the app
+                self.send_all(s, frames)
+                self.assertEqual(self.read_replies(s, 101),
+                                 [("no_route", "late-%d" % i) for i in range(100)] + [("ack", None)])
+                self.assertEqual(self.received(self.x0, 1), ["moved"])
+                time.sleep(0.3)
+                r2 = self.client(app=gone, metadata={"id": e("integer", 0)})
+                self.send_all(s, [self.to(gone, 0, "again"), self.hb(s)])
+                self.assertEqual(self.read_replies(s, 1), [("ack", None)])
+                self.assertEqual(self.received(r2, 1), ["again"])
+                self.assert_no_reply(s)
+                r2.close()
+                s.close()
 
     def assert_own_copy_after_the_ack(self, s, to_self):
         """40 rounds of 20 SENDs to x0, a heartbeat, and `to_self(nonce)`, a
