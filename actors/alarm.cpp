@@ -2,17 +2,17 @@
 
 #include <limits>
 #include <set>
+#include <string>
 #include <unordered_map>
 #include <utility>
 
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/log.hpp"
 
 namespace sy::actors {
 namespace {
-
-const caf::atom_value registry_name = caf::atom("sy_alarm");
 
 using time_point = caf::actor_clock::time_point;
 
@@ -52,20 +52,20 @@ void wake_for_earliest(alarm_actor* self) {
 
 // (Spawned with an argument: CAF 0.17 binds a reference to a null tuple for
 // a function actor spawned with none, which UBSan reports.)
-caf::behavior alarm(alarm_actor* self, caf::atom_value name) {
-  self->attach_functor([sys = &self->home_system(), name] { sys->registry().erase(name); });
+caf::behavior alarm(alarm_actor* self, const std::string& name) {
+  SY_LOG(debug, "alarm") << "started " << name;
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::message{};
   });
   return {
-    [=](alarm_atom, caf::timespan after, caf::atom_value what) {
+    [=](alarm_atom, caf::timespan due_since_epoch, caf::atom_value what) {
       auto& st = self->state;
       const auto& sender = self->current_sender();
       if (!sender)
         return;
       auto id = sender->id();
       st.drop(id);
-      auto due = self->clock().now() + after;
+      auto due = time_point{std::chrono::duration_cast<time_point::duration>(due_since_epoch)};
       st.alarms.emplace(id, alarm_state::entry{sender->address(), due, what});
       st.by_due.emplace(due, id);
       wake_for_earliest(self);
@@ -93,12 +93,6 @@ caf::behavior alarm(alarm_actor* self, caf::atom_value name) {
 
 } // namespace
 
-caf::actor spawn_alarm(caf::actor_system& sys) {
-  auto a = sys.spawn(alarm, registry_name);
-  sys.registry().put(registry_name, a);
-  return a;
-}
-
-caf::actor alarm_of(caf::actor_system& sys) { return sys.registry().get<caf::actor>(registry_name); }
+caf::actor spawn_alarm(caf::actor_system& sys) { return sys.spawn(alarm, std::string("clients")); }
 
 } // namespace sy::actors

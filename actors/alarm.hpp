@@ -6,17 +6,15 @@
 // intervals, and a node with connection churn grew by that much per
 // connection. The alarm holds nothing of a client that has quit: a client
 // forgets its alarm when it terminates, and an alarm that fires reaches its
-// client only if it is still there.
+// client only if it is still there. A client sends its due time, not a
+// delay, so that the alarm's own backlog never makes a deadline late.
 
 #include <caf/fwd.hpp>
 
 namespace sy::actors {
 
-/// Spawns the alarm actor and names it in the system's registry (the router
-/// does this, and links it, so that it ends with the router).
+/// Spawns the alarm actor. Its handle goes to the clients in their options
+/// only: it is never named in the registry, so no other node can reach it.
 caf::actor spawn_alarm(caf::actor_system& sys);
-
-/// The node's alarm actor, or an invalid handle when there is none.
-caf::actor alarm_of(caf::actor_system& sys);
 
 } // namespace sy::actors

@@ -19,7 +19,6 @@
 
 #include <caf/all.hpp>
 
-#include "actors/alarm.hpp"
 #include "actors/app_directory.hpp"
 #include "actors/atoms.hpp"
 #include "actors/delivery.hpp"
@@ -102,7 +101,8 @@ using client_actor = caf::stateful_actor<client_state>;
 template <class Atom>
 void set_alarm(client_actor* self, caf::timespan after, Atom what) {
   if (self->state.alarm)
-    self->send(self->state.alarm, alarm_atom::value, after, caf::atom_value{what});
+    self->send(self->state.alarm, alarm_atom::value,
+               caf::timespan{(self->clock().now() + after).time_since_epoch()}, caf::atom_value{what});
   else
     self->delayed_send(self, after, what);
 }
@@ -414,7 +414,7 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::message{};
   });
-  st.alarm = alarm_of(self->home_system());
+  st.alarm = st.opts->alarm;
   self->attach_functor([out = st.out, alarm = st.alarm, id = self->id(), direct = st.direct,
                         router = st.router](const caf::error&) {
     out->close(1000, "");

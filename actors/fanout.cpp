@@ -254,10 +254,14 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
     gather_from(self, g, 0, false);
     return rp;
   }
-  // With peers: side by side, applied in each sender's order.
+  // With peers: side by side, applied in each sender's order (requests
+  // without a sender, from HTTP, have no order to keep).
   g->async = true;
-  auto seq = ++st.next_seq[sender];
-  st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}});
+  std::uint64_t seq = 0;
+  if (sender) {
+    seq = ++st.next_seq[sender];
+    st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}});
+  }
   g->done = [self, rp, sender, seq](gathering& gg) mutable {
     auto& s = self->state;
     // The next waiting gathering may start now.
@@ -268,6 +272,8 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
       s.backlog.pop_front();
       next();
     }
+    if (!sender)
+      return rp.deliver(combine(self, gg));
     auto& queue = s.in_flight[sender];
     // Sequence numbers are consecutive and the queue is in their order.
     if (queue.empty() || seq < queue.front().seq || seq - queue.front().seq >= queue.size())

@@ -1,8 +1,11 @@
 #pragma once
-// Settings the actors need (a plain struct; net/config fills it).
+// Settings the actors need (net/config fills them), and the node-wide alarm
+// clock of the client actors (main spawns it).
 
 #include <cstdint>
 #include <string>
+
+#include <caf/actor.hpp>
 
 namespace sy::actors {
 
@@ -14,6 +17,9 @@ struct options {
   std::int64_t idle_timeout_ms = 60000;
   /// Server password; empty for none.
   std::string auth;
+  /// The clients' deadlines (actors/alarm); without one a client uses
+  /// delayed_send, which keeps a closed client's actor until it fires.
+  caf::actor alarm;
 };
 
 } // namespace sy::actors

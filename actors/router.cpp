@@ -6,8 +6,6 @@
 
 #include "actors/router.hpp"
 
-#include "actors/alarm.hpp"
-
 #include "actors/app.hpp"
 #include "actors/delivery.hpp"
 #include "actors/log.hpp"
@@ -241,7 +239,6 @@ bool from_peer(router_actor* self) {
 
 caf::behavior router(router_actor* self, std::string node_name) {
   SY_LOG(debug, "router") << "started node=" << node_name;
-  self->link_to(spawn_alarm(self->home_system())); // the clients' deadlines end with the router
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::message{};

@@ -185,10 +185,11 @@ private:
   }
 
   /// After the last answer: reads what the client still sends (up to 1 MiB,
-  /// for at most 1 s) before the socket closes, so that closing with unread
-  /// data does not reset the connection and lose the answer on its way.
+  /// for at most 1 s in all) before the socket closes, so that closing with
+  /// unread data does not reset the connection and lose the answer on its way.
   void drain(std::shared_ptr<std::array<char, 4096>> scratch, std::size_t total) {
-    stream_.expires_after(std::chrono::seconds(1));
+    if (total == 0)
+      stream_.expires_after(std::chrono::seconds(1)); // for every read after it
     stream_.async_read_some(asio::buffer(*scratch),
                             [self = shared_from_this(), scratch, total](beast::error_code ec, std::size_t n) {
                               if (!ec && total + n < (1u << 20))

@@ -10,6 +10,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/alarm.hpp"
 #include "actors/cluster_port.hpp"
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
@@ -52,22 +53,28 @@ int main(int argc, char** argv) {
   {
     caf::actor_system sys{caf_cfg};
     auto router = actors::spawn_router(sys, "local", cfg.cluster_query_timeout_ms);
+    auto alarm = actors::spawn_alarm(sys);
+    auto stop_actors = [&] {
+      caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(alarm, caf::exit_reason::user_shutdown);
+      sys.await_all_actors_done();
+    };
     if (cluster) {
       if (auto err = cluster->start(sys, router); !err.empty()) {
         SY_LOG(error, "main") << "cannot start clustering: " << err;
-        caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
-        sys.await_all_actors_done();
+        stop_actors();
         cluster.reset();
         return 1;
       }
     }
-    auto opts = std::make_shared<const actors::options>(cfg.gateway);
+    auto gateway = cfg.gateway;
+    gateway.alarm = alarm;
+    auto opts = std::make_shared<const actors::options>(std::move(gateway));
     SY_LOG(info, "main") << "singyeong " << SY_VERSION << " starting";
     status = net::serve(sys, router, opts, cfg.net);
     if (cluster)
       cluster->leave();
-    caf::anon_send_exit(router, caf::exit_reason::user_shutdown);
-    sys.await_all_actors_done();
+    stop_actors();
     cluster.reset(); // its actor handle goes before the system does
   }
   SY_LOG(info, "main") << "exit status=" << status;

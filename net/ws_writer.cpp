@@ -25,12 +25,13 @@ std::size_t ws_writer::counted(const out_frame& f) const {
 }
 
 bool ws_writer::push(out_frame f) {
-  // L-20: cut when a frame comes while the unsent data is already over the
-  // bound. One frame larger than the bound (an op 3 echoing a big frame,
-  // D-5) still reaches a reader that keeps up.
-  if (counted_ > max_bytes_)
+  auto n = counted(f);
+  f.oversize = n > max_bytes_ && oversize_ == 0;
+  if (counted_ - oversize_ + (f.oversize ? 0 : n) > max_bytes_)
     return false;
-  counted_ += counted(f);
+  counted_ += n;
+  if (f.oversize)
+    oversize_ = n;
   queue_.push_back(std::move(f));
   return true;
 }
@@ -39,6 +40,8 @@ void ws_writer::append(const out_frame& f) {
   if (!f.raw)
     ws::append_header(batch_, f.op, f.bytes->size());
   batch_counted_ += counted(f);
+  if (f.oversize)
+    batch_oversize_ += counted(f);
   batch_.append(*f.bytes);
 }
 
@@ -62,7 +65,9 @@ bool ws_writer::advance(std::size_t n) {
   if (written_ < batch_.size())
     return false;
   counted_ -= std::min(counted_, batch_counted_);
+  oversize_ -= std::min(oversize_, batch_oversize_);
   batch_counted_ = 0;
+  batch_oversize_ = 0;
   if (queue_.empty() && batch_.capacity() > idle_buffer)
     std::string().swap(batch_);
   else
@@ -74,6 +79,7 @@ bool ws_writer::advance(std::size_t n) {
 void ws_writer::drop_queued() {
   queue_.clear();
   counted_ = batch_counted_;
+  oversize_ = batch_oversize_;
 }
 
 } // namespace sy::net

@@ -22,14 +22,20 @@ struct out_frame {
   std::shared_ptr<const std::string> bytes;
   proto::ws::opcode op;
   bool raw = false;
+  /// The one frame larger than the bound let through (see push).
+  bool oversize = false;
 };
 
 class ws_writer {
 public:
   ws_writer(proto::ws::opcode data_op, std::size_t max_bytes) : data_op_(data_op), max_bytes_(max_bytes) {}
 
-  /// Queues a frame; false when the connection was already over its bound
-  /// (the caller then cuts it as a slow consumer).
+  /// Queues a frame; false when it puts the connection over its bound (the
+  /// caller then cuts it as a slow consumer, L-20). One frame larger than the
+  /// bound at a time (the op 3 echo of a big frame, a big BROADCAST) does not
+  /// count while it is queued or being written, so that a reader that keeps
+  /// up gets it and the frames after it: the data kept for a connection is
+  /// at most the bound plus that one frame.
   bool push(out_frame f);
   /// Frames queued and not yet in a batch.
   bool queued() const { return !queue_.empty(); }
@@ -60,8 +66,10 @@ private:
   std::vector<out_frame> queue_;
   std::string batch_;
   std::size_t written_ = 0;       // of batch_
-  std::size_t counted_ = 0;       // against max_bytes_
+  std::size_t counted_ = 0;       // queued and in batch_
   std::size_t batch_counted_ = 0; // of those, in batch_
+  std::size_t oversize_ = 0;      // of counted_, the one oversize frame's
+  std::size_t batch_oversize_ = 0; // of batch_counted_, the same
 };
 
 } // namespace sy::net

@@ -14,6 +14,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/alarm.hpp"
 #include "actors/atoms.hpp"
 #include "actors/client.hpp"
 #include "actors/log.hpp"
@@ -77,15 +78,18 @@ struct gateway : sy::test::deterministic {
   };
 
   caf::actor router;
+  caf::actor alarm;
 
   gateway() {
     sy::log::set_level(sy::log::level::error);
     router = own(sy::actors::spawn_router(sys, "test"));
+    alarm = own(sy::actors::spawn_alarm(sys));
     run();
   }
 
   /// A new connection; its hello has been sent when this returns.
   conn connect(sy::actors::options o = {}) {
+    o.alarm = alarm; // the node's deadlines, as main sets them up
     auto out = std::make_shared<fake_outbox>();
     auto opts = std::make_shared<const sy::actors::options>(std::move(o));
     auto a = own(sy::actors::spawn_client(sys, out, sy::actors::connection_info{sy::proto::encoding::json, "127.0.0.1"},

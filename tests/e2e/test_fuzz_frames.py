@@ -368,13 +368,17 @@ class BigEcho(FuzzCase):
         # by default against 16 MiB frames): a sender that reads gets it (it was cut with 1008 "slow
         # consumer"), and its connection stays open.
         ws = self.open("json")
-        ws.send_text(b'{"op":4,"t":"SEND","d":{"target":{"application":"nobody"},"payload":['
-                     + b"{}," * 100000 + b'0]}}')
+        big = (b'{"op":4,"t":"SEND","d":{"target":{"application":"nobody"},"payload":['
+               + b"{}," * 100000 + b'0]}}')
+        heartbeat = dumps({"op": 5, "d": {"client_id": ws.client_id}}).encode()
+        # the heartbeat right behind it: its ack is queued while the echo is being written
+        ws.send_raw(wsclient.build_frame(OP_TEXT, big) + wsclient.build_frame(OP_TEXT, heartbeat))
         f = self.recv(ws, 20)
         self.assertNotIsInstance(f, wsclient.Close, "D-5 wants op 3 no_route, got %r" % (f,))
         self.assertEqual((f["op"], f["d"]["error"]), (3, "no_route"))
         self.assertEqual(len(f["d"]["extra_info"]["d"]["payload"]), 100001)
-        self.assertEqual(self.answer(ws), ([], None))  # heartbeat acked: still open
+        self.assert_server_frame(self.recv(ws), 6, {"client_id": ws.client_id})
+        self.assertEqual(self.answer(ws), ([], None))  # still open
 
 
 class Amplification(FuzzCase):
