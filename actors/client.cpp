@@ -162,7 +162,7 @@ void on_registered(client_actor* self, caf::actor app, directory_ptr dir, member
   st.direct->directory = st.directory;
   st.md = std::move(m.metadata);
   st.last_hb = self->clock().now();
-  st.send(proto::ready(st.client_id, st.restricted, now_ms()));
+  // (ready went out with the registration: actors/router admit)
   SY_LOG(info, "client") << "identified app=" << st.app_id << " client=" << st.client_id
                          << " restricted=" << (st.restricted ? "true" : "false");
   set_alarm(self, st.grace(), hb_check_atom::value);

@@ -115,6 +115,11 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   st.clients[key] = std::move(reg);
   ++metrics::clients_identified;
   metrics::app_clients(key.first, +1);
+  // L-9 step 4 here, not in the client actor: ready is in the connection's
+  // queue before the app can route anything to the new member (L-10).
+  if (m.out)
+    m.out->send(std::make_shared<const std::string>(
+      proto::encode_frame(m.enc, proto::ready(m.client_id, m.restricted, now_ms()))));
   self->send(app, add_atom::value, std::move(m));
   return app;
 }
