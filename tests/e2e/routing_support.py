@@ -9,6 +9,7 @@ what it was sent -- no sleeping, no "wait and hope nothing arrives".
 """
 
 import itertools
+import json
 import time
 
 import wsclient
@@ -419,6 +420,44 @@ class RoutingCase(GatewayCase):
                 seen.append(ev)
             if ev in missing:
                 missing.remove(ev)
+
+
+class BurstReplies:
+    """For tests that pipeline frames on one connection and read the sender's
+    replies in frame order (L-16). SENDs carry the payload {"n": nonce}."""
+
+    def send_all(self, ws, frames):
+        """Every frame in one write: the server reads them as one burst."""
+        ws.send_raw(b"".join(wsclient.build_frame(wsclient.OP_TEXT, json.dumps(f).encode()) for f in frames))
+
+    def hb(self, ws):
+        return {"op": 5, "d": {"client_id": ws.client_id}}
+
+    def read_replies(self, ws, n):
+        """The next `n` frames to the sender, each as (kind, detail)."""
+        out = []
+        for _ in range(n):
+            f = ws.recv_json(RECV)
+            if f.get("op") == 6:
+                self.assert_server_frame(f, 6, {"client_id": ws.client_id})
+                out.append(("ack", None))
+            elif f.get("op") == 3:
+                self.assertEqual(f["d"]["error"], "no_route", f)
+                out.append(("no_route", f["d"]["extra_info"]["d"]["nonce"]))
+            elif f.get("op") == 4 and f.get("t") == "QUERY_NODES":
+                out.append(("nodes", tuple(sorted(n["client_id"] for n in f["d"]["nodes"]))))
+            else:
+                self.fail("unexpected frame to the sender: %r" % (f,))
+        return out
+
+    def received(self, ws, n, t="SEND"):
+        """The nonces of the next `n` deliveries (exact D-3 frames) to `ws`."""
+        got = []
+        for _ in range(n):
+            f = ws.recv_json(RECV)
+            self.assert_delivery(f, t, {"n": f["d"]["nonce"]}, f["d"]["nonce"])
+            got.append(f["d"]["nonce"])
+        return got
 
 
 def connected(ws):

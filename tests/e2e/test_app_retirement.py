@@ -7,16 +7,14 @@ L-16, R-9). Deterministic: the rounds are fixed and every expectation is
 exact; from the black-box stress campaign of the retirement change.
 """
 
-import json
 import random
 import time
 
-import wsclient
-from harness import RECV, uid
-from routing_support import RoutingCase, dispatch, e, message, op
+from harness import uid
+from routing_support import BurstReplies, RoutingCase, dispatch, e, message, op
 
 
-class AppRetirement(RoutingCase):
+class AppRetirement(BurstReplies, RoutingCase):
 
     @classmethod
     def setUpClients(cls):
@@ -29,36 +27,6 @@ class AppRetirement(RoutingCase):
         q = {"application": app, "ops": [op("/id", "$eq", i)]}
         q.update(target)
         return message(q, {"n": nonce}, nonce=nonce, t=t)
-
-    def send_all(self, ws, frames):
-        ws.send_raw(b"".join(wsclient.build_frame(wsclient.OP_TEXT, json.dumps(f).encode()) for f in frames))
-
-    def hb(self, ws):
-        return {"op": 5, "d": {"client_id": ws.client_id}}
-
-    def read_replies(self, ws, n):
-        out = []
-        for _ in range(n):
-            f = ws.recv_json(RECV)
-            if f.get("op") == 6:
-                self.assert_server_frame(f, 6, {"client_id": ws.client_id})
-                out.append(("ack", None))
-            elif f.get("op") == 3:
-                self.assertEqual(f["d"]["error"], "no_route", f)
-                out.append(("no_route", f["d"]["extra_info"]["d"]["nonce"]))
-            elif f.get("op") == 4 and f.get("t") == "QUERY_NODES":
-                out.append(("nodes", tuple(sorted(n["client_id"] for n in f["d"]["nodes"]))))
-            else:
-                self.fail("unexpected frame to the sender: %r" % (f,))
-        return out
-
-    def received(self, ws, n, t="SEND"):
-        got = []
-        for _ in range(n):
-            f = ws.recv_json(RECV)
-            self.assert_delivery(f, t, {"n": f["d"]["nonce"]}, f["d"]["nonce"])
-            got.append(f["d"]["nonce"])
-        return got
 
     def test_L18_senders_holding_an_application_keep_it_while_one_of_them_moves_on(self):
         rng = random.Random(18)

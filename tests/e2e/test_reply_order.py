@@ -7,16 +7,14 @@ whatever mix of delivered and unroutable messages, applications and counts
 comes before them.
 """
 
-import json
 import random
 import time
 
-import wsclient
 from harness import RECV, uid
-from routing_support import RoutingCase, dispatch, e, echo, message, op
+from routing_support import BurstReplies, RoutingCase, dispatch, e, echo, message, op
 
 
-class ReplyOrder(RoutingCase):
+class ReplyOrder(BurstReplies, RoutingCase):
     """Two applications with receivers, one sender."""
 
     @classmethod
@@ -33,38 +31,6 @@ class ReplyOrder(RoutingCase):
 
     def to(self, app, i, nonce):
         return message({"application": app, "ops": [op("/id", "$eq", i)]}, {"n": nonce}, nonce=nonce)
-
-    def send_all(self, ws, frames):
-        """Every frame in one write: the server reads them as one burst."""
-        ws.send_raw(b"".join(wsclient.build_frame(wsclient.OP_TEXT, json.dumps(f).encode()) for f in frames))
-
-    def hb(self, ws):
-        return {"op": 5, "d": {"client_id": ws.client_id}}
-
-    def read_replies(self, ws, n):
-        """The next `n` frames to the sender, each as (kind, detail)."""
-        out = []
-        for _ in range(n):
-            f = ws.recv_json(RECV)
-            if f.get("op") == 6:
-                self.assert_server_frame(f, 6, {"client_id": ws.client_id})
-                out.append(("ack", None))
-            elif f.get("op") == 3:
-                self.assertEqual(f["d"]["error"], "no_route", f)
-                out.append(("no_route", f["d"]["extra_info"]["d"]["nonce"]))
-            elif f.get("op") == 4 and f.get("t") == "QUERY_NODES":
-                out.append(("nodes", tuple(sorted(n["client_id"] for n in f["d"]["nodes"]))))
-            else:
-                self.fail("unexpected frame to the sender: %r" % (f,))
-        return out
-
-    def received(self, ws, n):
-        got = []
-        for _ in range(n):
-            f = ws.recv_json(RECV)
-            self.assert_delivery(f, "SEND", f["d"]["payload"], f["d"]["nonce"])
-            got.append(f["d"]["nonce"])
-        return got
 
     def test_L16_D4_after_n_delivered_SENDs_one_heartbeat_is_acked_exactly_once(self):
         for n in (1, 2, 63, 64, 65, 128, 300, 1500):
