@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -168,6 +169,28 @@ TEST_CASE_FIXTURE(gateway, "identify is answered with ready carrying the client 
   CHECK(ready.find("ts")->is_int());
   CHECK_FALSE(c.out->closed());
   CHECK(c.out->acks() == 1);
+}
+
+TEST_CASE_FIXTURE(gateway, "no delivery reaches a new member before its ready, whatever order the actors run in (L-9, L-10)") {
+  const std::string id0 = R"(,"metadata":{"id":{"type":"integer","value":0}})";
+  auto keeper = identified("keeper", "rx", {}, R"(,"metadata":{"id":{"type":"integer","value":1}})");
+  auto s = identified("s", "tx");
+  const std::string to_id0 = R"({"op":4,"t":"SEND","d":{"target":{"application":"rx","droppable":true,)"
+                             R"("ops":[{"path":"/id","op":"$eq","to":{"value":0}}]},"payload":1,"nonce":null}})";
+  std::mt19937 rng(9); // schedules: each step runs the oldest or the newest job
+  for (int round = 0; round < 200; ++round) {
+    auto r = connect();
+    post(r, identify_json("r" + std::to_string(round), "rx", id0));
+    for (int i = 0; i < 3; ++i)
+      post(s, to_id0);
+    while (rng() % 2 ? sched.try_run_once() : sched.try_run_once_lifo()) {
+    }
+    INFO("round " << round);
+    REQUIRE(r.out->count() >= 2);
+    CHECK(op_of(r.out->frame(1)) == 2);
+    caf::anon_send_exit(r.actor, caf::exit_reason::kill);
+    run();
+  }
 }
 
 TEST_CASE_FIXTURE(gateway, "a heartbeat is acked with the identified client id whatever its d says (L-11)") {
