@@ -74,8 +74,6 @@ using settle_atom = caf::atom_constant<caf::atom("settle")>;
 using gather_atom = caf::atom_constant<caf::atom("gather")>;
 /// (deliver, route_request, client ids): push the message to those members.
 using deliver_atom = caf::atom_constant<caf::atom("deliver")>;
-/// (connected, subscriber): a client got its ready; emit CLIENT_CONNECTED (C-2).
-using connected_atom = caf::atom_constant<caf::atom("connected")>;
 
 /// (discover, tags) -> application ids matching them (T-3), sorted.
 using discover_atom = caf::atom_constant<caf::atom("discover")>;

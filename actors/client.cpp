@@ -162,11 +162,10 @@ void on_registered(client_actor* self, caf::actor app, directory_ptr dir, member
   st.direct->directory = st.directory;
   st.md = std::move(m.metadata);
   st.last_hb = self->clock().now();
-  // (ready went out with the registration: actors/router admit)
+  // (ready and CLIENT_CONNECTED went out with the registration: actors/router admit)
   SY_LOG(info, "client") << "identified app=" << st.app_id << " client=" << st.client_id
                          << " restricted=" << (st.restricted ? "true" : "false");
   set_alarm(self, st.grace(), hb_check_atom::value);
-  self->send(st.router, connected_atom::value); // C-2 comes after ready
 }
 
 void identify(client_actor* self, const proto::client_frame& f) {

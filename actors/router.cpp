@@ -115,11 +115,18 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   st.clients[key] = std::move(reg);
   ++metrics::clients_identified;
   metrics::app_clients(key.first, +1);
-  // L-9 step 4 here, not in the client actor: ready is in the connection's
-  // queue before the app can route anything to the new member (L-10).
+  // L-9 steps 4 and 5 here, not in the client actor: ready is in the
+  // connection's queue before the app can route anything to the new member
+  // (L-10), and a client that got ready counts as connected however soon it
+  // leaves (C-2, then C-3).
   if (m.out)
     m.out->send(std::make_shared<const std::string>(
       proto::encode_frame(m.enc, proto::ready(m.client_id, m.restricted, now_ms()))));
+  auto& announced = st.clients[key];
+  announced.announced = true;
+  if (announced.info.receive_client_updates && !announced.info.restricted)
+    st.subscribers[key] = {announced.info.out, announced.info.enc};
+  st.emit(self, "CLIENT_CONNECTED", key, nullptr);
   self->send(app, add_atom::value, std::move(m));
   return app;
 }
@@ -202,19 +209,6 @@ caf::result<bool> on_holds(router_actor* self, const std::string& app, const std
 }
 
 /// C-2: the client got its ready.
-void on_connected(router_actor* self) {
-  auto& st = self->state;
-  auto it = st.by_addr.find(self->current_sender()->address());
-  if (it == st.by_addr.end())
-    return;
-  auto key = it->second;
-  auto& reg = st.clients[key];
-  reg.announced = true;
-  if (reg.info.receive_client_updates && !reg.info.restricted)
-    st.subscribers[key] = {reg.info.out, reg.info.enc};
-  st.emit(self, "CLIENT_CONNECTED", key, nullptr);
-}
-
 void on_down(router_actor* self, const caf::down_msg& dm) {
   auto& st = self->state;
   auto it = st.by_addr.find(dm.source);
@@ -250,7 +244,6 @@ caf::behavior router(router_actor* self, std::string node_name) {
   });
   return {
     [=](register_atom, member_info& m, bool dry_run) { return on_register(self, std::move(m), dry_run); },
-    [=](connected_atom) { on_connected(self); },
     [=](retire_atom, const std::string& app) { self->state.try_retire(self, app); },
     [=](route_atom, route_request& req) { return on_route(self, req); },
     [=](discover_atom, const std::vector<std::string>& tags) { return on_discover(self, tags); },
