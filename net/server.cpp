@@ -63,14 +63,16 @@ int serve(caf::actor_system& sys, caf::actor router, std::shared_ptr<const actor
   // still holding handlers, and they unregister from `ctx`.
   auto ioc = std::make_unique<asio::io_context>(s.io_threads);
   context ctx{*ioc, sys, std::move(router), std::move(opts), s};
-  std::string error;
-  if (!start_listener(ctx, error)) {
-    SY_LOG(error, "server") << error;
-    return 1;
-  }
-  SY_LOG(info, "server") << "listening port=" << s.port << " bind=" << (s.bind.empty() ? "*" : s.bind);
   {
+    // Before the listener: a SIGTERM that comes as soon as the port accepts
+    // is a graceful shutdown, not the default action (exit by the signal).
     asio::signal_set signals(*ioc, SIGINT, SIGTERM);
+    std::string error;
+    if (!start_listener(ctx, error)) {
+      SY_LOG(error, "server") << error;
+      return 1;
+    }
+    SY_LOG(info, "server") << "listening port=" << s.port << " bind=" << (s.bind.empty() ? "*" : s.bind);
     signals.async_wait([&ctx](const boost::system::error_code& ec, int sig) {
       if (ec)
         return;
