@@ -44,8 +44,6 @@ struct client_state {
   outbox_ptr out;
   connection_info conn;
   caf::actor router;
-  /// The node's alarm clock for this client's deadlines (actors/alarm).
-  caf::actor alarm;
   std::shared_ptr<const options> opts;
   caf::actor app;
   /// The node's apps, for routing straight to one (null until identified).
@@ -57,6 +55,14 @@ struct client_state {
     directory_ptr directory;
     std::string name;
     caf::actor app;
+    /// Gives the app back; the last to hold it asks `router` to retire it
+    /// (after the routes sent to it so far, already in its mailbox).
+    void release(const caf::actor& router) {
+      if (app && directory->release(name, app))
+        caf::anon_send(router, retire_atom::value, name);
+      app = caf::actor{};
+      name.clear();
+    }
   };
   std::shared_ptr<direct_route> direct = std::make_shared<direct_route>();
   /// The direct app is monitored: should it ever quit unasked (an exception
@@ -100,8 +106,8 @@ using client_actor = caf::stateful_actor<client_state>;
 /// before (one deadline at a time: idle until identify, heartbeat after).
 template <class Atom>
 void set_alarm(client_actor* self, caf::timespan after, Atom what) {
-  if (self->state.alarm)
-    self->send(self->state.alarm, alarm_atom::value,
+  if (const auto& alarm = self->state.opts->alarm)
+    self->send(alarm, alarm_atom::value,
                caf::timespan{(self->clock().now() + after).time_since_epoch()}, caf::atom_value{what});
   else
     self->delayed_send(self, after, what);
@@ -234,19 +240,12 @@ void update_metadata(client_actor* self, const proto::client_frame& f) {
     .await([](bool) {}, [=](caf::error&) { fatal(self, errors::internal); });
 }
 
-/// The client stops routing to its direct app: gives it back to the
-/// directory, and the last to do so asks the router to retire it (after
-/// the routes sent to it so far, which are already in its mailbox).
+/// The client stops routing to its direct app (see direct_route::release).
 void release_direct(client_actor* self) {
-  auto& st = self->state;
-  auto& d = *st.direct;
-  if (!d.app)
-    return;
-  self->demonitor(d.app);
-  if (d.directory->release(d.name, d.app))
-    self->send(st.router, retire_atom::value, d.name);
-  d.app = caf::actor{};
-  d.name.clear();
+  auto& d = *self->state.direct;
+  if (d.app)
+    self->demonitor(d.app);
+  d.release(self->state.router);
 }
 
 /// SEND, BROADCAST (D-2) and QUERY_NODES (D-6): validate, then hand to the router.
@@ -413,14 +412,12 @@ caf::behavior client(client_actor* self, outbox_ptr out, connection_info conn, c
   self->set_default_handler([](caf::scheduled_actor*, caf::message_view&) -> caf::result<caf::message> {
     return caf::message{};
   });
-  st.alarm = st.opts->alarm;
-  self->attach_functor([out = st.out, alarm = st.alarm, id = self->id(), direct = st.direct,
+  self->attach_functor([out = st.out, alarm = st.opts->alarm, id = self->id(), direct = st.direct,
                         router = st.router](const caf::error&) {
     out->close(1000, "");
     if (alarm)
       caf::anon_send(alarm, forget_atom::value, id);
-    if (direct->app && direct->directory->release(direct->name, direct->app))
-      caf::anon_send(router, retire_atom::value, direct->name);
+    direct->release(router);
   });
   self->set_down_handler([self](caf::down_msg& dm) {
     auto& s = self->state;

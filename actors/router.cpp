@@ -33,7 +33,8 @@ caf::actor router_state::app_of(caf::local_actor* self, const std::string& app_i
 }
 
 void router_state::try_retire(caf::event_based_actor* self, const std::string& app_id) {
-  if (members.count(app_id))
+  // (clients is ordered by application: the first key at or after (app, "") tells)
+  if (auto c = clients.lower_bound({app_id, std::string{}}); c != clients.end() && c->first.first == app_id)
     return;
   auto it = apps.find(app_id);
   if (it == apps.end() || !directory->retire(app_id))
@@ -93,10 +94,7 @@ void router_state::end(caf::event_based_actor* self, const key_type& key) {
     subscribers.erase(key);
     emit(self, "CLIENT_DISCONNECTED", key, &key);
   }
-  if (auto m = members.find(key.first); m != members.end() && --m->second <= 0) {
-    members.erase(m);
-    try_retire(self, key.first);
-  }
+  try_retire(self, key.first);
 }
 
 namespace {
@@ -108,11 +106,9 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   self->monitor(client);
   st.by_addr[client.address()] = key;
   st.count_tags(m, +1);
-  ++st.members[m.app_id];
   auto app = st.app_of(self, m.app_id);
-  registration reg{client, m, false};
+  auto& reg = st.clients[key] = registration{client, m, true}; // announced: C-2 below
   reg.info.metadata.clear();
-  st.clients[key] = std::move(reg);
   ++metrics::clients_identified;
   metrics::app_clients(key.first, +1);
   // L-9 steps 4 and 5 here, not in the client actor: ready is in the
@@ -122,10 +118,8 @@ caf::actor admit(router_actor* self, caf::actor client, member_info m) {
   if (m.out)
     m.out->send(std::make_shared<const std::string>(
       proto::encode_frame(m.enc, proto::ready(m.client_id, m.restricted, now_ms()))));
-  auto& announced = st.clients[key];
-  announced.announced = true;
-  if (announced.info.receive_client_updates && !announced.info.restricted)
-    st.subscribers[key] = {announced.info.out, announced.info.enc};
+  if (reg.info.receive_client_updates && !reg.info.restricted)
+    st.subscribers[key] = {reg.info.out, reg.info.enc};
   st.emit(self, "CLIENT_CONNECTED", key, nullptr);
   self->send(app, add_atom::value, std::move(m));
   return app;
@@ -208,7 +202,6 @@ caf::result<bool> on_holds(router_actor* self, const std::string& app, const std
   return rp;
 }
 
-/// C-2: the client got its ready.
 void on_down(router_actor* self, const caf::down_msg& dm) {
   auto& st = self->state;
   auto it = st.by_addr.find(dm.source);

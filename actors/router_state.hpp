@@ -37,8 +37,6 @@ struct router_state {
   /// The same apps, for clients to route to directly while there are no peers.
   std::shared_ptr<app_directory> directory = std::make_shared<app_directory>();
   std::map<std::string, std::map<std::string, int>> tag_counts; // app -> tag -> clients
-  /// Registered clients per application (an app actor without any retires).
-  std::map<std::string, int, std::less<>> members;
   std::map<key_type, std::pair<outbox_ptr, proto::encoding>> subscribers;
   /// Peer nodes by id: their cluster endpoints (K-3, K-4).
   std::map<std::string, caf::actor> peers;
