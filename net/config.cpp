@@ -57,10 +57,11 @@ const std::vector<definition>& definitions() {
     {"SINGYEONG_IO_THREADS", "1", kind::positive, "threads running sockets (Beast/Asio)"},
     {"SINGYEONG_WORKER_THREADS", "1", kind::positive, "threads running actors (CAF scheduler)"},
     {"SINGYEONG_IO_SPIN_US", "50", kind::count, "µs an idle I/O thread polls before it sleeps"},
+    {"SINGYEONG_WORKER_SPIN_US", "50", kind::count, "µs an idle actor worker polls before it sleeps (sharing)"},
     {"SINGYEONG_WORKER_BATCH", "", kind::optional_count,
      "messages an actor handles before its worker moves on; 0 = its whole mailbox; empty = 32, or 0 with CLUSTERING"},
     {"SINGYEONG_SCHEDULER", "sharing", kind::scheduler,
-     "CAF scheduler: sharing (wakes at once, idles cheaply) or stealing (polls; faster node links)"},
+     "CAF scheduler: sharing (polls, then sleeps: idles cheaply) or stealing (polls more; faster node links)"},
   };
   return defs;
 }
@@ -253,6 +254,7 @@ load_result load_config(int argc, char** argv) {
   c.net.io_threads = std::stoi(values["SINGYEONG_IO_THREADS"]);
   c.net.io_spin = std::chrono::microseconds(std::stoll(values["SINGYEONG_IO_SPIN_US"]));
   c.worker_threads = std::stoi(values["SINGYEONG_WORKER_THREADS"]);
+  c.worker_spin = std::chrono::microseconds(std::stoll(values["SINGYEONG_WORKER_SPIN_US"]));
   c.scheduler = values["SINGYEONG_SCHEDULER"];
   c.clustering = values["CLUSTERING"] == "true";
   // Measured with peerbench on 2 cores: W1 (1,000 receivers) 98k -> 141k

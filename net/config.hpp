@@ -2,6 +2,7 @@
 // Configuration of a node (section 16): defaults, then the file named by
 // --config / SINGYEONG_CONFIG, then the environment, then the flags.
 
+#include <chrono>
 #include <cstddef>
 #include <map>
 #include <string>
@@ -24,7 +25,9 @@ struct config {
   int worker_threads = 1;
   /// Messages an actor handles per turn on a worker (0 = unbounded).
   std::size_t worker_batch = 32;
-  /// CAF scheduler policy: "sharing" or "stealing".
+  /// With "sharing": how long an idle worker polls before it sleeps.
+  std::chrono::microseconds worker_spin{50};
+  /// CAF scheduler policy: "sharing" (actors/spin_sharing) or "stealing".
   std::string scheduler = "sharing";
   /// All settings by variable name (for the ones later modules read).
   std::map<std::string, std::string> values;

@@ -15,6 +15,7 @@
 #include "actors/log.hpp"
 #include "actors/metrics.hpp"
 #include "actors/router.hpp"
+#include "actors/spin_sharing.hpp"
 #include "net/config.hpp"
 #include "net/server.hpp"
 
@@ -35,11 +36,15 @@ int main(int argc, char** argv) {
   // (net/config.cpp has the measurements). 0: CAF's default, unbounded.
   if (cfg.worker_batch > 0)
     caf_cfg.set("scheduler.max-throughput", cfg.worker_batch);
-  // Sharing (the default) wakes its worker at once and costs nothing idle.
-  // Stealing polls: measured, node-to-node SENDs (cross_node_bench) +20 %,
-  // single-node peerbench W1–W4 unchanged, but 12x the CPU at 50 msg/s
-  // (0.86 against 0.07 CPU-s in 5 s) and 2.4x at 1,000 msg/s.
-  caf_cfg.set("scheduler.policy", cfg.scheduler == "stealing" ? caf::atom("stealing") : caf::atom("sharing"));
+  // Sharing (the default, actors/spin_sharing) polls SINGYEONG_WORKER_SPIN_US
+  // after the last job, then sleeps: it costs nothing idle. CAF's stealing
+  // polls longer: measured, node-to-node SENDs (cross_node_bench) +20 %, but
+  // 12x the CPU at 50 msg/s (0.86 against 0.07 CPU-s in 5 s) and 2.4x at
+  // 1,000 msg/s, and a 10 ms sleep once idle.
+  if (cfg.scheduler == "stealing")
+    caf_cfg.set("scheduler.policy", caf::atom("stealing"));
+  else
+    actors::use_spin_sharing(caf_cfg, cfg.worker_spin);
   // The cluster is reached through its port (implemented in cluster/).
   std::unique_ptr<actors::cluster_port> cluster;
   if (cfg.clustering) {

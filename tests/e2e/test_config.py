@@ -17,7 +17,7 @@ ALL_VARIABLES = [
     "SINGYEONG_LOG_LEVEL", "SINGYEONG_MAX_OUTBOUND_BYTES", "SINGYEONG_HTTP_MAX_BODY_BYTES",
     "SINGYEONG_CLUSTER_TLS_CA", "SINGYEONG_CLUSTER_TLS_CERT", "SINGYEONG_CLUSTER_TLS_KEY",
     "SINGYEONG_METRICS_PER_APP", "SINGYEONG_IO_SPIN_US", "SINGYEONG_SCHEDULER",
-    "SINGYEONG_WORKER_BATCH",
+    "SINGYEONG_WORKER_BATCH", "SINGYEONG_WORKER_SPIN_US",
 ]
 
 
@@ -174,14 +174,16 @@ class Config(unittest.TestCase):
         self.assert_startup_error(settings={"SINGYEONG_HEARTBEAT_INTERVAL_MS": "abc"},
                                   names=["SINGYEONG_HEARTBEAT_INTERVAL_MS"])
 
-    def test_CFG_io_spin_accepts_zero_and_rejects_anything_but_a_whole_number(self):
-        for value in ("0", "1000000"):
-            n = self.start(settings={"SINGYEONG_IO_SPIN_US": value, "SINGYEONG_HEARTBEAT_INTERVAL_MS": "1234"})
-            self.assertEqual(hello_interval(n), 1234)
-            self.stop(n)
-        for value in ("-1", "abc", "1.5", "", "1000001", "99999999999999999"):
-            with self.subTest(SINGYEONG_IO_SPIN_US=value):
-                self.assert_startup_error(settings={"SINGYEONG_IO_SPIN_US": value}, names=["SINGYEONG_IO_SPIN_US"])
+    def test_CFG_io_and_worker_spin_accept_zero_and_reject_anything_but_a_whole_number(self):
+        for name in ("SINGYEONG_IO_SPIN_US", "SINGYEONG_WORKER_SPIN_US"):
+            for value in ("0", "1000000"):
+                with self.subTest(**{name: value}):
+                    n = self.start(settings={name: value, "SINGYEONG_HEARTBEAT_INTERVAL_MS": "1234"})
+                    self.assertEqual(hello_interval(n), 1234)
+                    self.stop(n)
+            for value in ("-1", "abc", "1.5", "", "1000001", "99999999999999999"):
+                with self.subTest(**{name: value}):
+                    self.assert_startup_error(settings={name: value}, names=[name])
 
     def test_CFG_scheduler_is_sharing_or_stealing_and_both_run_clients(self):
         for value in ("sharing", "stealing"):
@@ -201,13 +203,14 @@ class Config(unittest.TestCase):
             with self.subTest(SINGYEONG_SCHEDULER=value):
                 self.assert_startup_error(settings={"SINGYEONG_SCHEDULER": value}, names=["SINGYEONG_SCHEDULER"])
 
-    def test_CFG_worker_batch_keeps_every_senders_order(self):
+    def test_CFG_worker_batch_and_spin_keep_every_senders_order(self):
         # An actor that hands its worker on after each message must still
         # deliver one sender's messages in the order sent, and its
-        # replies in frame order (L-16: a no_route before the next ack).
-        for value in ("1", "0", ""):
-            with self.subTest(SINGYEONG_WORKER_BATCH=value):
-                n = self.start(settings={"SINGYEONG_WORKER_BATCH": value})
+        # replies in frame order (L-16: a no_route before the next ack);
+        # so must a worker that polls (or not) before it sleeps.
+        for value, spin in (("1", "50"), ("0", "0"), ("", "1000")):
+            with self.subTest(SINGYEONG_WORKER_BATCH=value, SINGYEONG_WORKER_SPIN_US=spin):
+                n = self.start(settings={"SINGYEONG_WORKER_BATCH": value, "SINGYEONG_WORKER_SPIN_US": spin})
                 rx, tx = identified_pair(self, n)
                 try:
                     for i in range(300):
@@ -255,9 +258,10 @@ class Config(unittest.TestCase):
 
     def test_CFG_an_idle_node_stops_polling_after_a_burst(self):
         # The I/O thread polls for SINGYEONG_IO_SPIN_US after its last event,
-        # then sleeps: an idle node (clients connected, nothing sent) uses
-        # almost no CPU even right after traffic.
-        n = self.start(settings={"SINGYEONG_IO_SPIN_US": "1000"})
+        # the actor worker for SINGYEONG_WORKER_SPIN_US after its last job,
+        # then they sleep: an idle node (clients connected, nothing sent)
+        # uses almost no CPU even right after traffic.
+        n = self.start(settings={"SINGYEONG_IO_SPIN_US": "1000", "SINGYEONG_WORKER_SPIN_US": "1000"})
         ws = n.ws()
         try:
             self.assertEqual(ws.recv_json(RECV)["op"], 0)
