@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "proto/decode_budget.hpp"
+
 namespace sy::proto {
 
 struct byte_reader {
@@ -16,6 +18,10 @@ struct byte_reader {
   std::size_t pos = 0;
   std::string error;
   const char* format; // names the encoding in error texts: "invalid <format>: ..."
+  /// Values the frame may still decode to (proto/decode_budget), for the
+  /// decoders that set it.
+  std::size_t values_left = static_cast<std::size_t>(-1);
+  std::size_t value_limit = static_cast<std::size_t>(-1);
 
   byte_reader(std::string_view b, const char* format_name)
       : p(reinterpret_cast<const unsigned char*>(b.data())), n(b.size()), format(format_name) {}
@@ -28,6 +34,22 @@ struct byte_reader {
     if (error.empty())
       error = "invalid " + std::string(format) + ": " + what + " at offset " + std::to_string(at);
     return false;
+  }
+
+  /// Counts `k` more decoded values, failing past the limit (E-9). A
+  /// container counts its elements before it reserves room for them.
+  bool count_values(std::uint64_t k, std::size_t at) {
+    if (k > values_left)
+      return fail(too_many_values(value_limit), at);
+    values_left -= static_cast<std::size_t>(k);
+    return true;
+  }
+
+  /// Sets the value limit of a frame of this reader's size, the frame's
+  /// own (top-level) value counted.
+  void limit_values() {
+    value_limit = proto::value_limit(n);
+    values_left = value_limit - 1;
   }
 
   /// Reads a k-byte big-endian unsigned number (k <= 8).

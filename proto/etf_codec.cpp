@@ -111,6 +111,8 @@ bool list(byte_reader& r, value& out, int depth, std::size_t at) {
   // Every element takes at least one byte, and so does the tail.
   if (count >= r.left())
     return r.fail("list of " + std::to_string(count) + " elements exceeds the frame", at);
+  if (!r.count_values(count, at))
+    return false;
   query::array a;
   a.reserve(static_cast<std::size_t>(count));
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -134,6 +136,8 @@ bool map(byte_reader& r, value& out, int depth, std::size_t at) {
   // Every entry takes at least two bytes (key and value).
   if (count > r.left() / 2)
     return r.fail("map of " + std::to_string(count) + " entries exceeds the frame", at);
+  if (!r.count_values(2 * count, at))
+    return false;
   query::object o;
   o.reserve(static_cast<std::size_t>(count));
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -208,6 +212,8 @@ bool parse(byte_reader& r, value& out, int depth) {
     case string_ext: {
       std::string_view chars;
       if (!open(r, depth, at) || !r.be(2, u, at, "STRING_EXT length") || !r.bytes(u, chars, at, "STRING_EXT"))
+        return false;
+      if (!r.count_values(chars.size(), at))
         return false;
       query::array a;
       a.reserve(chars.size());
@@ -313,6 +319,7 @@ void put_value(std::string& out, const value& v, bool atom_keys = false) {
 
 bool parse_etf(std::string_view bytes, value& out, std::string& error) {
   byte_reader r(bytes, "ETF");
+  r.limit_values();
   if (bytes.empty()) {
     error = "invalid ETF: empty frame";
     return false;

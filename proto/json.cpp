@@ -1,5 +1,7 @@
 #include "proto/json.hpp"
 
+#include "proto/decode_budget.hpp"
+
 #include "proto/json_fast.hpp"
 #include "proto/utf8.hpp"
 
@@ -256,6 +258,24 @@ namespace {
 
 /// Which member to keep as text (the same spec json_fast takes), and
 /// whether a duplicate key means the tree must be built instead.
+/// At least the number of values a JSON text decodes to, counted as E-9's
+/// limit counts them: one per '[', '{' and ',' outside strings, one more per
+/// ':' (a member's key), and the document itself.
+std::size_t count_values(std::string_view t) {
+  std::size_t n = 1;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (c == '"') {
+      for (++i; i < t.size() && t[i] != '"'; ++i)
+        if (t[i] == '\\')
+          ++i;
+    } else if (c == ',' || c == '[' || c == '{' || c == ':') {
+      ++n;
+    }
+  }
+  return n;
+}
+
 struct capture {
   keep_spec keep;
   bool dup = false;
@@ -275,6 +295,16 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap, 
             + " at offset " + std::to_string(bad);
     return false;
   }
+  // E-9: a text with more values than its size allows is refused before
+  // anything is built (only a long text can have that many).
+  std::size_t values = 0;
+  if (text.size() / 2 + 1 > value_limit(text.size())) {
+    values = count_values(text);
+    if (values > value_limit(text.size())) {
+      error = "invalid JSON: " + too_many_values(value_limit(text.size()));
+      return false;
+    }
+  }
   // The common case first (proto/json_fast); it declines anything it does
   // not build exactly as below, and errors always come from RapidJSON.
   if (fast && parse_json_fast(text, out, cap ? cap->keep : keep_spec{}))
@@ -283,6 +313,7 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap, 
   static thread_local std::vector<std::string> keys;
   vals.clear();
   keys.clear();
+  vals.reserve(values); // a long text's values wait there: no doubling past them
   // Leaves the stacks empty, and small again after a huge document.
   struct reset {
     ~reset() {

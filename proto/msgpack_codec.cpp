@@ -70,6 +70,8 @@ bool parse_array(byte_reader& r, std::uint64_t count, value& out, int depth, std
   // Every element takes at least one byte.
   if (count > r.left())
     return r.fail("array of " + std::to_string(count) + " elements exceeds the frame", at);
+  if (!r.count_values(count, at))
+    return false;
   query::array a;
   a.reserve(static_cast<std::size_t>(count));
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -87,6 +89,8 @@ bool parse_map(byte_reader& r, std::uint64_t count, value& out, int depth, std::
   // Every entry takes at least two bytes (key and value).
   if (count > r.left() / 2)
     return r.fail("map of " + std::to_string(count) + " entries exceeds the frame", at);
+  if (!r.count_values(2 * count, at))
+    return false;
   query::object o;
   o.reserve(static_cast<std::size_t>(count));
   for (std::uint64_t i = 0; i < count; ++i) {
@@ -257,6 +261,7 @@ void put_container(std::string& out, std::size_t n, unsigned fix, unsigned tag16
 
 bool parse_msgpack(std::string_view bytes, value& out, std::string& error) {
   byte_reader r(bytes, "msgpack");
+  r.limit_values();
   value v;
   if (!parse(r, v, 0) || !r.at_end("value")) {
     error = std::move(r.error);

@@ -11,9 +11,8 @@ server error`; op 8 comes last and a close (1000/1009) follows; nothing closes
 without op 8; no op 3 before identify; an open connection always answers a
 heartbeat. A bystander heartbeats throughout; afterwards a fresh client must
 still receive a SEND. Also: exact X-2 answers, and RSS over connection churn,
-dead application ids, 1-byte-value frames and a big echo. A known gap is
-skipped with its reason (~40 bytes per decoded 1-byte value). Seed printed;
-SY_FUZZ_SEED replays.
+dead application ids, 1-byte-value frames past E-9's value limit and a big
+echo. Seed printed; SY_FUZZ_SEED replays.
 """
 
 import copy
@@ -382,19 +381,48 @@ class BigEcho(FuzzCase):
 
 
 class Amplification(FuzzCase):
+    """E-9: a frame may decode to at most 2^21 values (up to 16 MiB; proto/decode_budget)."""
     SETTINGS = BIG
+    LIMIT = 1 << 21
+    NAMES = {"json": "JSON", "msgpack": "msgpack", "etf": "ETF"}
 
-    @unittest.skip("known gap: a decoded value costs ~40 bytes (query::value), so a 16 MiB frame of 1-byte "
-                   "values peaks at ~690 MB; needs a compact value tree or a value budget per frame")
-    def test_E9_a_frame_of_one_byte_values_costs_under_24_bytes_per_value(self):
-        # E-9: "a decoder never allocates more than the frame's size justifies".
-        n = 4 << 20
-        ws = self.open("msgpack")
-        before = rss_kb(self.node, "VmHWM")
-        self.send(ws, b"\x82\xa2op\x05\xa1d\xdd" + struct.pack(">I", n) + b"\xc0" * n)
-        self.assertEqual(self.answer(ws, 2), ([], None))
-        grew = rss_kb(self.node, "VmHWM") - before
-        self.assertLess(grew * 1024, 24 * n, "peak RSS grew %d KB for a %d-byte frame of msgpack nils" % (grew, n))
+    def frame_of(self, enc, n):
+        """op 5 whose d is n values of one or two bytes each."""
+        if enc == "msgpack":
+            return b"\x82\xa2op\x05\xa1d\xdd" + struct.pack(">I", n) + b"\xc0" * n
+        if enc == "etf":  # a list of n empty lists
+            return (b"\x83t\x00\x00\x00\x02w\x02opa\x05w\x01dl" + struct.pack(">I", n) + b"j" * (n + 1))
+        return b'{"op":5,"d":[' + b"0," * (n - 1) + b"0]}"
+
+    def test_E9_a_frame_of_too_many_one_byte_values_is_refused_before_it_is_built(self):
+        # 7M values (14 MiB of JSON zeros, 7 MiB of msgpack nils or ETF NIL_EXTs) decoded to ~40 bytes each:
+        # 300-600 MB of peak RSS. Now: op 8 with the limit, a close, and no more memory than the frame's.
+        for enc in ENCS:
+            with self.subTest(enc=enc):
+                data = self.frame_of(enc, 7 << 20)
+                ws = self.open(enc)
+                before = rss_kb(self.node, "VmHWM")
+                self.send(ws, data)
+                f = self.recv(ws, 20)
+                self.assertNotIsInstance(f, wsclient.Close, "want op 8 first")
+                self.assert_error_frame(f, 8, None, any_text=True)
+                self.assertTrue(f["d"]["error"].startswith("invalid %s: more than %d values in one frame (E-9)"
+                                                           % (self.NAMES[enc], self.LIMIT)), f)
+                c = self.recv(ws)
+                self.assertIsInstance(c, wsclient.Close)
+                self.assertEqual(c.code, 1000)
+                grew = rss_kb(self.node, "VmHWM") - before
+                sys.stderr.write("[%s: peak RSS +%d KB for %d bytes] " % (enc, grew, len(data)))
+                self.assertLess(grew * 1024, 4 * len(data),
+                                "peak RSS grew %d KB for a %d-byte %s frame" % (grew, len(data), enc))
+
+    def test_E9_a_frame_within_the_limit_is_handled(self):
+        # The limit counts the frame's map ({op, d}: 1 + 2 * 2) and d itself: 5 values besides the elements.
+        for enc in ENCS:
+            with self.subTest(enc=enc):
+                ws = self.open(enc)
+                self.send(ws, self.frame_of(enc, self.LIMIT - 5))
+                self.assertEqual(self.answer(ws, 2), ([], None))  # both acks: the big op 5 and ours
 
 
 if __name__ == "__main__":
