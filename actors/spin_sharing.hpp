@@ -14,7 +14,6 @@
 // A poll of `spin` after the last job keeps both: a burst is handed over
 // for the cost of a lock, a quiet node sleeps.
 
-#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -28,6 +27,8 @@
 #include <caf/policy/unprofiled.hpp>
 #include <caf/resumable.hpp>
 #include <caf/scheduler/coordinator.hpp>
+
+#include "actors/poll_habit.hpp"
 
 namespace sy::actors {
 
@@ -47,9 +48,8 @@ public:
 
   struct worker_data {
     explicit worker_data(caf::scheduler::abstract_coordinator*) {}
-    /// How many of this worker's last idle times (at most 2 counted) were
-    /// shorter than the poll.
-    int short_idles = 0;
+    /// Whether this worker polls when it next finds the queue empty.
+    poll_habit habit;
   };
 
   template <class Coordinator>
@@ -87,26 +87,26 @@ public:
     enqueue(self->parent(), job);
   }
 
-  /// The next job; polls first when the worker's last two idle times were
-  /// each shorter than the poll would be (a busy node), else sleeps at once.
-  /// At 1,000 msg/s a poll after each message ran out and only cost latency
-  /// (W1 at that rate: p50 40 -> 68 µs with any poll of 10 µs or more), as
-  /// the poller holds a core the clients on this machine are woken on; one
-  /// idle time in two is short there (a message is two jobs apart), so one
-  /// short idle time does not turn polling on.
+  /// The next job; polls first when the worker's habit says so
+  /// (actors/poll_habit). At 1,000 msg/s a poll after each message only cost
+  /// latency (W1 at that rate: p50 40 -> 68 µs with any poll of 10 µs or
+  /// more), as the poller holds a core the clients on this machine are
+  /// woken on.
   template <class Worker>
   caf::resumable* dequeue(Worker* self) {
     auto& q = d(self->parent());
     auto& w = d(self);
     using clock = std::chrono::steady_clock;
     auto idle_from = clock::now();
-    if (w.short_idles >= 2) {
+    if (w.habit.polls()) {
       auto until = idle_from + q.spin;
       for (;;) {
         if (q.size.load(std::memory_order_acquire) > 0) {
           std::unique_lock<std::mutex> guard(q.lock);
-          if (!q.queue.empty())
-            return pop(q); // short idle: short_idles stays
+          if (!q.queue.empty()) {
+            w.habit.idled(true);
+            return pop(q);
+          }
         }
         if (clock::now() >= until)
           break;
@@ -119,10 +119,7 @@ public:
       q.cv.wait(guard, [&] { return !q.queue.empty(); });
       --q.sleepers;
     }
-    if (clock::now() - idle_from < q.spin)
-      w.short_idles = std::min(w.short_idles + 1, 2);
-    else
-      w.short_idles = 0;
+    w.habit.idled(clock::now() - idle_from < q.spin);
     return pop(q);
   }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "actors/log.hpp"
+#include "actors/poll_habit.hpp"
 
 namespace sy::net {
 namespace {
@@ -18,8 +19,8 @@ namespace asio = boost::asio;
 constexpr auto drain_limit = std::chrono::seconds(3);
 
 /// Runs the I/O loop, polling for up to `spin` after the last handler before
-/// blocking: a frame an actor answers within that time is written without
-/// waking a sleeping thread. Between polls the thread yields its core: on
+/// blocking when the node is busy (actors/poll_habit): a frame an actor
+/// answers within that time is written without waking a sleeping thread. Between polls the thread yields its core: on
 /// a machine whose cores are all busy (load-balanced SENDs to 1,000 clients,
 /// issue 6) an actor or another process that is ready to run gets it, where
 /// plain polling took 7-10 % of the throughput; a lone round trip (W4) keeps
@@ -27,6 +28,7 @@ constexpr auto drain_limit = std::chrono::seconds(3);
 void run_io(asio::io_context& ioc, std::chrono::microseconds spin) {
   using clock = std::chrono::steady_clock;
   auto last = clock::now();
+  actors::poll_habit habit;
   for (;;) {
     if (ioc.poll() > 0) {
       last = clock::now();
@@ -34,13 +36,17 @@ void run_io(asio::io_context& ioc, std::chrono::microseconds spin) {
     }
     if (ioc.stopped())
       return;
-    if (clock::now() - last < spin) {
+    // Idle since `last`.
+    bool woke = false;
+    while (habit.polls() && !woke && clock::now() - last < spin) {
       std::this_thread::yield();
-      continue;
+      woke = ioc.poll() > 0;
     }
-    if (ioc.run_one() == 0)
+    if (!woke && ioc.run_one() == 0)
       return;
-    last = clock::now();
+    auto now = clock::now();
+    habit.idled(now - last < spin);
+    last = now;
   }
 }
 
