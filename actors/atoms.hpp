@@ -97,6 +97,12 @@ using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using p_holds_atom = caf::atom_constant<caf::atom("p_holds")>;
 /// (p_event, event, app id, client id): CLIENT_* from a peer (K-8).
 using p_event_atom = caf::atom_constant<caf::atom("p_event")>;
+/// (p_apps, [app id]): the applications the sending node has clients of
+/// (router_state::peer_apps); (p_apps_want): send me yours.
+using p_apps_atom = caf::atom_constant<caf::atom("p_apps")>;
+using p_apps_want_atom = caf::atom_constant<caf::atom("p_apps_wnt")>;
+/// (p_app_gone, app id): the sending node's last client of it left.
+using p_app_gone_atom = caf::atom_constant<caf::atom("p_app_gone")>;
 /// (peer_tmo, ms): the fan-out's per-peer timeout.
 using peer_timeout_atom = caf::atom_constant<caf::atom("peer_tmo")>;
 

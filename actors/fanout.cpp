@@ -102,16 +102,20 @@ void add_peer(gathering& g, const std::string& node, proto::peer_answer& a) {
     g.tags[app].insert(ts.begin(), ts.end());
 }
 
-/// Every peer at once (batched per peer, peer_batch.cpp); done when all
-/// answered or timed out (a dead peer costs the timeout once, K-5).
+/// Every peer that may have candidates at once (batched per peer,
+/// peer_batch.cpp); done when all answered or timed out (a dead peer costs
+/// the timeout once, K-5).
 void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
   auto& st = self->state;
-  if (st.peers.empty())
+  std::vector<std::string> asked; // (not the peers known not to have the app)
+  for (const auto& [id, endpoint] : st.peers)
+    if (st.may_have(id, g->req.q))
+      asked.push_back(id);
+  if (asked.empty())
     return g->done(*g);
   auto question = proto::encode(proto::peer_query{kind_name(g->req.kind), g->req.target()});
-  auto pending = std::make_shared<std::size_t>(st.peers.size());
-  for (const auto& [id, endpoint] : st.peers) {
-    auto node = id;
+  auto pending = std::make_shared<std::size_t>(asked.size());
+  for (auto& node : asked) {
     ask_peer(self, node, question, [g, node, pending](const std::string* json) {
       if (json)
         if (auto a = proto::decode_peer_answer(*json))

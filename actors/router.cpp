@@ -33,8 +33,7 @@ caf::actor router_state::app_of(caf::local_actor* self, const std::string& app_i
 }
 
 void router_state::try_retire(caf::event_based_actor* self, const std::string& app_id) {
-  // (clients is ordered by application: the first key at or after (app, "") tells)
-  if (auto c = clients.lower_bound({app_id, std::string{}}); c != clients.end() && c->first.first == app_id)
+  if (has_clients(app_id))
     return;
   auto it = apps.find(app_id);
   if (it == apps.end() || !directory->retire(app_id))
@@ -47,6 +46,40 @@ void router_state::try_retire(caf::event_based_actor* self, const std::string& a
   // released it were sent before they did.
   self->send_exit(app, caf::exit_reason::user_shutdown);
   SY_LOG(debug, "router") << "application retired app=" << app_id;
+}
+
+bool router_state::has_clients(const std::string& app_id) const {
+  // (clients is ordered by application: the first key at or after (app, "") tells)
+  auto c = clients.lower_bound({app_id, std::string{}});
+  return c != clients.end() && c->first.first == app_id;
+}
+
+std::vector<std::string> router_state::app_ids() const {
+  std::vector<std::string> out;
+  for (const auto& [key, reg] : clients)
+    if (out.empty() || out.back() != key.first)
+      out.push_back(key.first);
+  return out;
+}
+
+void router_state::tell_gone_unless_held(caf::event_based_actor* self, const std::string& app_id) {
+  if (!has_clients(app_id))
+    for (const auto& [id, endpoint] : peers)
+      self->send(endpoint, p_app_gone_atom::value, app_id);
+}
+
+const std::string* router_state::peer_id_of(const caf::node_id& node) const {
+  for (const auto& [id, n] : peer_nodes)
+    if (n == node)
+      return &id;
+  return nullptr;
+}
+
+bool router_state::may_have(const std::string& id, const query::query& q) const {
+  if (q.scope != query::app_scope::exact)
+    return true; // tags resolve over every node's pooled tags (T-2)
+  auto it = peer_apps.find(id);
+  return it == peer_apps.end() || it->second.count(q.application) > 0;
 }
 
 void router_state::count_tags(const member_info& m, int delta) {
@@ -94,6 +127,7 @@ void router_state::end(caf::event_based_actor* self, const key_type& key) {
     subscribers.erase(key);
     emit(self, "CLIENT_DISCONNECTED", key, &key);
   }
+  tell_gone_unless_held(self, key.first);
   try_retire(self, key.first);
 }
 
@@ -131,13 +165,18 @@ using register_promise = caf::typed_response_promise<std::string, caf::actor, di
 /// rejects. A peer that does not answer in time counts as not holding it.
 void admit_unless_held_elsewhere(router_actor* self, register_promise rp, caf::actor client, member_info m,
                                  bool dry_run) {
+  // The peers asked below note the app as this node's (peer_apps); when no
+  // client is admitted after all, they hear that it is gone again.
   auto decide = [=](bool held) mutable {
-    if (held)
-      rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{}, directory_ptr{});
-    else if (dry_run)
-      rp.deliver(std::string{}, caf::actor{}, directory_ptr{});
-    else
+    if (held || dry_run) {
+      if (held)
+        rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{}, directory_ptr{});
+      else
+        rp.deliver(std::string{}, caf::actor{}, directory_ptr{});
+      self->state.tell_gone_unless_held(self, m.app_id);
+    } else {
       rp.deliver(std::string{}, admit(self, client, std::move(m)), directory_ptr{self->state.directory});
+    }
   };
   auto& st = self->state;
   if (st.peers.empty())
@@ -193,8 +232,13 @@ caf::result<std::string, caf::actor, directory_ptr> on_register(router_actor* se
 
 /// K-7, the peer side: does a healthy client hold these ids here?
 caf::result<bool> on_holds(router_actor* self, const std::string& app, const std::string& cid) {
-  auto it = self->state.clients.find({app, cid});
-  if (it == self->state.clients.end())
+  auto& st = self->state;
+  // The asking node admits a client of `app` next (unless we hold it).
+  if (const auto* peer = st.peer_id_of(self->current_sender()->node()))
+    if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end())
+      known->second.insert(app);
+  auto it = st.clients.find({app, cid});
+  if (it == st.clients.end())
     return false;
   auto rp = self->make_response_promise<bool>();
   self->request(it->second.actor, 2s, health_atom::value)
@@ -247,9 +291,15 @@ caf::behavior router(router_actor* self, std::string node_name) {
       if (!from_local(self) || !endpoint)
         return;
       SY_LOG(info, "router") << "peer up node=" << id;
-      self->state.peer_nodes[id] = endpoint.node();
-      self->state.peers[id] = std::move(endpoint);
-      self->state.directory->set_alone(false);
+      auto& st = self->state;
+      st.peer_nodes[id] = endpoint.node();
+      st.peer_apps.erase(id); // asked about everything until it tells
+      // Ours to it, and its to us: whichever side learns of the other last
+      // gets through (the other side's message is dropped as not a peer's).
+      self->send(endpoint, p_apps_atom::value, st.app_ids());
+      self->send(endpoint, p_apps_want_atom::value);
+      st.peers[id] = std::move(endpoint);
+      st.directory->set_alone(false);
     },
     [=](peer_down_atom, const std::string& id) {
       if (!from_local(self))
@@ -257,6 +307,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
       SY_LOG(info, "router") << "peer down node=" << id;
       self->state.peers.erase(id);
       self->state.peer_nodes.erase(id);
+      self->state.peer_apps.erase(id);
       self->state.directory->set_alone(self->state.peers.empty());
     },
     [=](p_gathers_atom, const std::vector<std::string>& questions) -> caf::result<caf::message> {
@@ -277,6 +328,22 @@ caf::behavior router(router_actor* self, std::string node_name) {
       if (!from_peer(self))
         return false;
       return on_holds(self, app, cid);
+    },
+    [=](p_apps_atom, const std::vector<std::string>& apps) {
+      if (const auto* peer = from_peer(self) ? self->state.peer_id_of(self->current_sender()->node()) : nullptr)
+        self->state.peer_apps[*peer] = {apps.begin(), apps.end()};
+    },
+    [=](p_apps_want_atom) {
+      auto& st = self->state;
+      if (const auto* peer = from_peer(self) ? st.peer_id_of(self->current_sender()->node()) : nullptr)
+        if (auto it = st.peers.find(*peer); it != st.peers.end())
+          self->send(it->second, p_apps_atom::value, st.app_ids());
+    },
+    [=](p_app_gone_atom, const std::string& app) {
+      auto& st = self->state;
+      if (const auto* peer = from_peer(self) ? st.peer_id_of(self->current_sender()->node()) : nullptr)
+        if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end())
+          known->second.erase(app);
     },
     [=](p_event_atom, const std::string& event, const std::string& app, const std::string& cid) {
       if (from_peer(self) && (event == "CLIENT_CONNECTED" || event == "CLIENT_DISCONNECTED"))

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +43,17 @@ struct router_state {
   std::map<std::string, caf::actor> peers;
   /// The CAF node of each peer: p_* messages are taken only from these.
   std::map<std::string, caf::node_id> peer_nodes;
+  /// The applications each peer may have clients of, by peer id; a peer
+  /// missing here is not known yet and is asked about every query. A query
+  /// for one application skips the peers known not to have it (K-5: they
+  /// would answer with nothing), so a node's traffic for its own apps does
+  /// not wait on peers. Each peer tells this through its endpoint (one
+  /// forwarder, so in the order sent): its list at peer_up and when asked
+  /// (p_apps), each K-7 question before it admits a client (p_holds: so the
+  /// app is here before the client gets ready), and when an app's last
+  /// client left (p_app_gone). It may list apps the peer no longer has
+  /// (asked for nothing), never miss one it has.
+  std::map<std::string, std::set<std::string, std::less<>>> peer_apps;
   /// SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS (K-5).
   std::chrono::milliseconds peer_timeout{500};
   std::mt19937_64 rng{std::random_device{}()};
@@ -83,6 +95,16 @@ struct router_state {
   void emit(caf::event_based_actor* self, const char* event, const key_type& subject, const key_type* skip);
   /// L-18: a registration ends, exactly once.
   void end(caf::event_based_actor* self, const key_type& key);
+  /// Whether this node has a client of `app_id`.
+  bool has_clients(const std::string& app_id) const;
+  /// The applications this node has clients of.
+  std::vector<std::string> app_ids() const;
+  /// p_app_gone to every peer unless this node has a client of `app_id`.
+  void tell_gone_unless_held(caf::event_based_actor* self, const std::string& app_id);
+  /// The peer id of a proven peer's node, or nullptr.
+  const std::string* peer_id_of(const caf::node_id& node) const;
+  /// Whether peer `id` must be asked about `q` (peer_apps).
+  bool may_have(const std::string& id, const query::query& q) const;
 };
 
 using router_actor = caf::stateful_actor<router_state>;

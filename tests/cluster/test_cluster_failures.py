@@ -7,6 +7,7 @@ cluster_support.py) and stops everything in tearDownClass.
 """
 
 import os
+import signal
 import sys
 import time
 import unittest
@@ -71,6 +72,57 @@ class NodeKilled(Base):
         self.assertEqual(self.ids(self.query_nodes(rb, {"application": app})), [(app, "rb"), (app, "rc")])
         for n in (self.a, self.b):
             self.assertEqual(n.find("peer down node=%s" % self.c.id), [], n.tail())
+        self.assert_alive()
+
+
+# =============================================================================
+class PeerFrozen(Base):
+    """A peer that stops answering (SIGSTOP) delays only the queries for
+    applications it has clients of: each node tells its peers which
+    applications it has (router_state::peer_apps), so a query for one
+    application asks only the peers that may have it (K-5's answer is the
+    same: the others have no candidates)."""
+
+    TIMEOUT = 0.5  # SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS of cluster_support.SETTINGS
+
+    def timed_send(self, sender, app, receiver):
+        """Seconds from a SEND to `app` to its delivery to `receiver`."""
+        t0 = time.monotonic()
+        self.sent(sender, message({"application": app}, {"to": app}, nonce=app), receiver, {"to": app}, app)
+        return time.monotonic() - t0
+
+    def test_K5_a_frozen_peer_delays_only_the_apps_it_has_clients_of(self):
+        only_a, shared, left_b = uid("only-a"), uid("shared"), uid("left-b")
+        s1, s2, s3 = (self.on(self.a, uid("fsend"), "s%d" % i) for i in (1, 2, 3))
+        ra = self.on(self.a, only_a, "ra")
+        sa = self.on(self.a, shared, "sa")
+        self.on(self.b, shared, "sb", metadata={"never": e("boolean", True)})
+        la = self.on(self.a, left_b, "la")
+        lb = self.on(self.b, left_b, "lb")
+        # B's client of left_b leaves: A hears that B has no client of it left
+        lb.close()
+        deadline = time.monotonic() + 5
+        while self.ids(self.query_nodes(s3, {"application": left_b})) != [(left_b, "la")]:
+            self.assertLess(time.monotonic(), deadline, "B's client of %s never left" % left_b)
+            time.sleep(0.02)
+        time.sleep(0.1)  # p_app_gone travels beside the answer, not before it
+        # A SEND to an app B never had does not wait for B, nor one to an app it had no longer
+        fast_before = self.timed_send(s1, only_a, ra)
+        self.b.proc.send_signal(signal.SIGSTOP)
+        try:
+            fast = self.timed_send(s1, only_a, ra)
+            gone = self.timed_send(s3, left_b, la)
+            # ...but one to an app B has waits for its answer until the peer timeout (then A's client gets it)
+            slow = self.timed_send(s2, shared, sa)
+        finally:
+            self.b.proc.send_signal(signal.SIGCONT)
+        timing("SEND to an app the frozen peer does not have", fast)
+        timing("SEND to an app the frozen peer had", gone)
+        timing("SEND to an app the frozen peer has", slow)
+        self.assertLess(fast, self.TIMEOUT / 2, "waited for a peer that has no client of the app (%.3f s before)"
+                        % fast_before)
+        self.assertLess(gone, self.TIMEOUT / 2, "waited for a peer whose last client of the app left")
+        self.assertGreaterEqual(slow, self.TIMEOUT * 0.8, "did not ask the peer that has a client of the app")
         self.assert_alive()
 
 

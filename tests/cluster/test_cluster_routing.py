@@ -121,6 +121,26 @@ class RoutingAcrossNodes(VariedChecks, Base):
         rng.shuffle(seq)
         self.run_frames(s, rs, frames(everywhere, seq, values))
 
+    def test_K5_a_peers_first_client_of_an_app_is_reached_as_soon_as_it_is_ready_and_after_it_is_replaced(self):
+        # A node asks only the peers that may have an application's clients
+        # (router_state::peer_apps). A peer notes an app as the other node's
+        # before that node admits its first client (K-7's question), and
+        # forgets it when the last one leaves; so a SEND right after ready,
+        # and right after the last client was replaced, must still arrive.
+        s = self.on(self.a, uid("first-send"), "s")
+        for i in range(40):
+            app = uid("first")
+            at = (self.b, self.c)[i % 2]
+            r = self.on(at, app, "r%d" % i)
+            self.sent(s, message({"application": app}, {"i": i}, nonce="n%d" % i), r, {"i": i}, "n%d" % i)
+            r.close()
+            r2 = self.on(at, app, "r%d" % i)  # the same id once the first has gone, else a new one
+            self.sent(s, message({"application": app}, {"again": i}, nonce="m%d" % i), r2, {"again": i}, "m%d" % i)
+            r2.close()
+        f = message({"application": app}, "nobody", nonce="x")
+        s.send_json(f)
+        self.assert_no_route(s, f)
+
     def test_K5_every_node_reaches_every_node(self):
         app = uid("mesh")
         clients = [self.on(n, app, "m-" + n.label, metadata={"at": e("string", n.label)}) for n in self.nodes]
