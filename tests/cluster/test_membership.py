@@ -31,6 +31,7 @@ class Node:
     def __init__(self, redis_port, cookie=COOKIE, port=None, node_id=None, probe=None, dsn=None, tls=None):
         self.dsn = dsn or f"redis://{HOST}:{redis_port}"
         self.cookie = cookie
+        self.own_port = port is None  # chosen here: replaced if another test's process takes it first
         self.port = port or free_port()
         self.node_id = node_id
         self.probe = probe
@@ -43,6 +44,18 @@ class Node:
         self.cond = threading.Condition()
 
     def start(self):
+        """Start the process; a port chosen here that another test's process took
+        before the node listened is replaced, up to 3 times."""
+        for attempt in range(3):
+            try:
+                return self._start()
+            except AssertionError:
+                if not (self.own_port and self.id is None and "cannot listen" in self.stderr() and attempt < 2):
+                    raise
+                self._reap()
+                self.port = free_port()
+
+    def _start(self):
         env = {k: v for k, v in os.environ.items()
                if k not in ("REDIS_DSN", "COOKIE", "NODE_ID", "PROBE") and not k.startswith("CLUSTER_")
                and not k.startswith("SINGYEONG_CLUSTER_TLS_")}
@@ -71,7 +84,14 @@ class Node:
         err.close()
         self.reader = threading.Thread(target=self._read, args=(self.proc,), daemon=True)
         self.reader.start()
-        line = self.wait_for("NODE ", 10)
+        deadline = time.monotonic() + 10
+        while True:  # (a node that exits at once, say on a taken port, is not waited for)
+            try:
+                line = self.wait_for("NODE ", 0.2)
+                break
+            except AssertionError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise
         _, self.id, port = line.split()
         assert int(port) == self.port
         return self
