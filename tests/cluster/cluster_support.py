@@ -156,7 +156,8 @@ class ClusterNode:
                 m = _ID.search(log)
                 if m:
                     self.id = m.group(1)
-            if self.id is not None and e2e_node.port_open(self.port):
+            # (its own "listening" line: an open port may be another test's process that took it first)
+            if self.id is not None and ("listening port=%d " % self.port) in log and e2e_node.port_open(self.port):
                 return self
             if time.monotonic() > deadline:
                 self.kill()

@@ -155,12 +155,23 @@ class Node:
                 kind = PortTaken if PORT_TAKEN in self.log else AssertionError
                 raise kind("server exited with %r during start-up; log:\n%s"
                            % (self.proc.returncode, self.log[-4000:]))
-            if port_open(self.port):
+            if port_open(self.port) and self._listening():
                 return self
             time.sleep(0.05)
         self.kill()
         raise AssertionError("server did not accept TCP on port %d within %.0f s; log:\n%s"
                              % (self.port, wait, self.log[-4000:]))
+
+    def _listening(self):
+        """Our own server listens on the port (its log says so), not another test's process that
+        took the port first (CI saw a cluster node's BASP port answer), as far as the log level tells."""
+        level = self.env.get("SINGYEONG_LOG_LEVEL", "info")
+        for i, a in enumerate(self.args):
+            if a == "--log-level" and i + 1 < len(self.args):
+                level = self.args[i + 1]
+        if level in ("warn", "error"):
+            return True
+        return ("listening port=%d " % self.port) in self.log
 
     @property
     def log(self):
