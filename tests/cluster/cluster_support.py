@@ -137,6 +137,8 @@ class ClusterNode:
         self.boots += 1
         self.id = None
         self.log_path = os.path.join(self.workdir, "server-%d.log" % self.boots)
+        e2e_node.release_port(self.port)
+        e2e_node.release_port(self.cluster_port)
         logf = open(self.log_path, "wb")
         self.started = time.time()
         self.proc = subprocess.Popen([binary()], env=self.env, cwd=self.workdir, stdin=subprocess.DEVNULL,
@@ -219,11 +221,14 @@ class ClusterNode:
         return self.proc is not None and self.proc.poll() is None
 
     def kill9(self):
+        """SIGKILL; its ports stay ours for a restart on them (hold_port)."""
         if self.alive():
             self.proc.send_signal(signal.SIGKILL)
         if self.proc is not None:
             self.proc.wait(5)
         self._term_sent = False
+        e2e_node.hold_port(self.port)
+        e2e_node.hold_port(self.cluster_port)
 
     kill = kill9
 

@@ -26,7 +26,7 @@ REDIS = os.environ.get("REDIS_SERVER_BIN") or "/usr/bin/redis-server"
 
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from node import PortTaken, free_port, scratch_dir  # noqa: E402,F401  (one free-port helper for all tests)
+from node import PortTaken, free_port, hold_port, release_port, scratch_dir  # noqa: E402,F401  (one free-port helper for all tests)
 
 
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
@@ -79,6 +79,7 @@ class RedisServer:
                 self.port = free_port()
 
     def _start(self, wait):
+        release_port(self.port)
         log = open(os.path.join(self.dir, "redis.log"), "ab")
         self.proc = subprocess.Popen(
             [REDIS, "--port", str(self.port), "--bind", HOST, "--save", "", "--appendonly", "no",
@@ -106,6 +107,7 @@ class RedisServer:
         return self.proc is not None and self.proc.poll() is None
 
     def stop(self):
+        """Stop it; its port stays ours for a restart on the same port (hold_port)."""
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.terminate()
@@ -114,6 +116,7 @@ class RedisServer:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        hold_port(self.port)
 
     def command(self, *args, db=0):
         """One command over RESP (after AUTH and SELECT when needed); returns str, int, None or a list."""

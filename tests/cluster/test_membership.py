@@ -16,7 +16,8 @@ import threading
 import time
 import unittest
 
-from redis_support import HOST, RedisServer, die_with_parent, free_port, install_sigterm_handler, scratch_dir, timing
+from redis_support import (HOST, RedisServer, die_with_parent, free_port, hold_port, install_sigterm_handler,
+                           release_port, scratch_dir, timing)
 
 COOKIE = "a-shared-cookie-of-32-bytes-long"
 WRONG_COOKIE = "another-cookie-of-32-bytes-long!"
@@ -56,6 +57,7 @@ class Node:
                 self.port = free_port()
 
     def _start(self):
+        release_port(self.port)
         env = {k: v for k, v in os.environ.items()
                if k not in ("REDIS_DSN", "COOKIE", "NODE_ID", "PROBE") and not k.startswith("CLUSTER_")
                and not k.startswith("SINGYEONG_CLUSTER_TLS_")}
@@ -135,8 +137,10 @@ class Node:
             self.proc.send_signal(sig)
 
     def kill9(self):
+        """SIGKILL; its port stays ours for a restart on it (hold_port)."""
         self.send(signal.SIGKILL)
         self._reap()
+        hold_port(self.port)
 
     def stop(self):
         if self.proc is None:

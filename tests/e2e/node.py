@@ -83,6 +83,30 @@ def free_port():
     raise AssertionError("no free loopback port in %d-%d after 500 tries" % (bottom, top))
 
 
+_held = {}
+
+
+def hold_port(port):
+    """Keep a stopped server's port bound (not listening) until release_port, so that no other test's
+    process picks it with free_port (whose bind then fails) before the server restarts on it."""
+    if port in _held:
+        return
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (despite the old connections' TIME_WAIT)
+    try:
+        s.bind((HOST, port))
+    except OSError:
+        s.close()
+        return
+    _held[port] = s
+
+
+def release_port(port):
+    s = _held.pop(port, None)
+    if s is not None:
+        s.close()
+
+
 def port_open(port, timeout=0.2):
     try:
         s = socket.create_connection((HOST, port), timeout=timeout)
