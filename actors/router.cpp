@@ -59,11 +59,14 @@ std::vector<std::string> router_state::app_ids() const {
   for (const auto& [key, reg] : clients)
     if (out.empty() || out.back() != key.first)
       out.push_back(key.first);
+  for (const auto& [app, n] : admitting)
+    if (!has_clients(app))
+      out.push_back(app);
   return out;
 }
 
 void router_state::tell_gone_unless_held(caf::event_based_actor* self, const std::string& app_id) {
-  if (!has_clients(app_id))
+  if (!has_clients(app_id) && !admitting.count(app_id))
     for (const auto& [id, endpoint] : peers)
       self->send(endpoint, p_app_gone_atom::value, app_id);
 }
@@ -168,6 +171,9 @@ void admit_unless_held_elsewhere(router_actor* self, register_promise rp, caf::a
   // The peers asked below note the app as this node's (peer_apps); when no
   // client is admitted after all, they hear that it is gone again.
   auto decide = [=](bool held) mutable {
+    auto& st = self->state;
+    if (auto it = st.admitting.find(m.app_id); it != st.admitting.end() && --it->second == 0)
+      st.admitting.erase(it);
     if (held || dry_run) {
       if (held)
         rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{}, directory_ptr{});
@@ -179,6 +185,7 @@ void admit_unless_held_elsewhere(router_actor* self, register_promise rp, caf::a
     }
   };
   auto& st = self->state;
+  ++st.admitting[m.app_id]; // (decide takes it back)
   if (st.peers.empty())
     return decide(false);
   auto pending = std::make_shared<std::size_t>(st.peers.size());
@@ -342,8 +349,10 @@ caf::behavior router(router_actor* self, std::string node_name) {
     [=](p_app_gone_atom, const std::string& app) {
       auto& st = self->state;
       if (const auto* peer = from_peer(self) ? st.peer_id_of(self->current_sender()->node()) : nullptr)
-        if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end())
+        if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end()) {
           known->second.erase(app);
+          SY_LOG(debug, "router") << "peer app gone node=" << *peer << " app=" << app;
+        }
     },
     [=](p_event_atom, const std::string& event, const std::string& app, const std::string& cid) {
       if (from_peer(self) && (event == "CLIENT_CONNECTED" || event == "CLIENT_DISCONNECTED"))

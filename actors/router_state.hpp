@@ -54,6 +54,9 @@ struct router_state {
   /// client left (p_app_gone). It may list apps the peer no longer has
   /// (asked for nothing), never miss one it has.
   std::map<std::string, std::set<std::string, std::less<>>> peer_apps;
+  /// Identifies per application that asked the peers (K-7) and are not
+  /// decided yet: for the peers the app counts as this node's meanwhile.
+  std::map<std::string, int> admitting;
   /// SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS (K-5).
   std::chrono::milliseconds peer_timeout{500};
   std::mt19937_64 rng{std::random_device{}()};
@@ -97,9 +100,10 @@ struct router_state {
   void end(caf::event_based_actor* self, const key_type& key);
   /// Whether this node has a client of `app_id`.
   bool has_clients(const std::string& app_id) const;
-  /// The applications this node has clients of.
+  /// The applications this node has clients of or is admitting one of.
   std::vector<std::string> app_ids() const;
-  /// p_app_gone to every peer unless this node has a client of `app_id`.
+  /// p_app_gone to every peer unless this node has a client of `app_id` or
+  /// is admitting one.
   void tell_gone_unless_held(caf::event_based_actor* self, const std::string& app_id);
   /// The peer id of a proven peer's node, or nullptr.
   const std::string* peer_id_of(const caf::node_id& node) const;

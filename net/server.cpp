@@ -38,7 +38,7 @@ void run_io(asio::io_context& ioc, std::chrono::microseconds spin) {
       return;
     // Idle since `last`.
     bool woke = false;
-    while (habit.polls() && !woke && clock::now() - last < spin) {
+    while (habit.polls() && !woke && !ioc.stopped() && clock::now() - last < spin) {
       std::this_thread::yield();
       woke = ioc.poll() > 0;
     }

@@ -256,11 +256,9 @@ void write(Writer& w, const value& v) {
 
 namespace {
 
-/// Which member to keep as text (the same spec json_fast takes), and
-/// whether a duplicate key means the tree must be built instead.
 /// At least the number of values a JSON text decodes to, counted as E-9's
-/// limit counts them: one per '[', '{' and ',' outside strings, one more per
-/// ':' (a member's key), and the document itself.
+/// limit counts them: one per '[' or '{' that is not empty and per ','
+/// outside strings, one more per ':' (a member's key), and the document.
 std::size_t count_values(std::string_view t) {
   std::size_t n = 1;
   for (std::size_t i = 0; i < t.size(); ++i) {
@@ -269,19 +267,28 @@ std::size_t count_values(std::string_view t) {
       for (++i; i < t.size() && t[i] != '"'; ++i)
         if (t[i] == '\\')
           ++i;
-    } else if (c == ',' || c == '[' || c == '{' || c == ':') {
+    } else if (c == '[' || c == '{') {
+      std::size_t j = i + 1;
+      while (j < t.size() && (t[j] == ' ' || t[j] == '\t' || t[j] == '\n' || t[j] == '\r'))
+        ++j;
+      if (j < t.size() && t[j] != ']' && t[j] != '}')
+        ++n; // its first element
+    } else if (c == ',' || c == ':') {
       ++n;
     }
   }
   return n;
 }
 
+/// Which member to keep as text (the same spec json_fast takes), and
+/// whether a duplicate key means the tree must be built instead.
 struct capture {
   keep_spec keep;
   bool dup = false;
 };
 
-bool parse(std::string_view text, value& out, std::string& error, capture* cap, bool fast = true) {
+bool parse(std::string_view text, value& out, std::string& error, capture* cap, bool fast = true,
+           bool limited = true) {
   // A NUL byte inside the text would end RapidJSON's input early.
   if (text.find('\0') != std::string_view::npos) {
     error = "invalid JSON: NUL byte at offset " + std::to_string(text.find('\0'));
@@ -298,7 +305,7 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap, 
   // E-9: a text with more values than its size allows is refused before
   // anything is built (only a long text can have that many).
   std::size_t values = 0;
-  if (text.size() / 2 + 1 > value_limit(text.size())) {
+  if (limited && text.size() / 2 + 1 > value_limit(text.size())) {
     values = count_values(text);
     if (values > value_limit(text.size())) {
       error = "invalid JSON: " + too_many_values(value_limit(text.size()));
@@ -380,6 +387,10 @@ bool parse(std::string_view text, value& out, std::string& error, capture* cap, 
 
 bool parse_json(std::string_view text, value& out, std::string& error) { return parse(text, out, error, nullptr); }
 
+bool parse_json_unlimited(std::string_view text, value& out, std::string& error) {
+  return parse(text, out, error, nullptr, true, false);
+}
+
 namespace {
 
 bool keeping(std::string_view text, value& out, std::string& error, std::string_view& raw, std::string_view outer,
@@ -423,7 +434,9 @@ bool parse_json_keeping_full(std::string_view text, value& out, std::string& err
 value kept_value(std::string_view raw) {
   value v;
   std::string err;
-  if (!parse_json(raw, v, err))
+  // (the frame it came in passed E-9's limit, which a part of a frame over
+  // 16 MiB could fail on its own)
+  if (!parse_json_unlimited(raw, v, err))
     return value{};
   return v;
 }

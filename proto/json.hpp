@@ -19,6 +19,12 @@ inline constexpr int max_depth = 64;
 /// non-empty human-readable description.
 bool parse_json(std::string_view text, query::value& out, std::string& error);
 
+/// parse_json without E-9's value limit (proto/decode_budget), for what
+/// nodes send each other (proto/peer_wire): they are proven peers, and an
+/// answer or a delivery may list a million clients of a frame that passed
+/// the limit where it came in.
+bool parse_json_unlimited(std::string_view text, query::value& out, std::string& error);
+
 /// parse_json for a client frame: when the document is an object whose first
 /// `d` member is an object with a `payload` member, that payload's value is
 /// not built (a null stands in its place) and `raw_payload` is set to its

@@ -48,7 +48,7 @@ bool candidates(const value* v, std::vector<peer_candidate>& out) {
 std::optional<value> parse(std::string_view json) {
   value v;
   std::string err;
-  if (!parse_json(json, v, err) || !v.is_object())
+  if (!parse_json_unlimited(json, v, err) || !v.is_object())
     return std::nullopt;
   return v;
 }

@@ -24,16 +24,20 @@ caf::behavior summer(caf::event_based_actor*, const std::shared_ptr<std::atomic<
 }
 
 /// Sends `per_thread` numbers from each of `threads` threads, in bursts with
-/// pauses between them (so workers both poll and sleep), to `actors`
-/// actors; returns the sum the actors counted (waiting up to 10 s for it).
+/// pauses between them (so workers both poll and sleep), to 8 actors;
+/// returns the sum they counted within 10 s and before they were told to
+/// exit (an exit would wake a sleeping worker and so hide a job left in the
+/// queue).
 std::int64_t run(std::chrono::microseconds spin, std::size_t workers, int threads, int per_thread) {
   caf::actor_system_config cfg;
   cfg.set("scheduler.max-threads", workers);
   cfg.set("logger.console-verbosity", caf::atom("quiet"));
   sy::actors::use_spin_sharing(cfg, spin);
   auto total = std::make_shared<std::atomic<std::int64_t>>(0);
+  std::int64_t counted = 0;
   {
     caf::actor_system sys{cfg};
+    REQUIRE(dynamic_cast<caf::scheduler::coordinator<sy::actors::spin_sharing>*>(&sys.scheduler()) != nullptr);
     std::vector<caf::actor> actors;
     for (int i = 0; i < 8; ++i)
       actors.push_back(sys.spawn(summer, total));
@@ -54,11 +58,12 @@ std::int64_t run(std::chrono::microseconds spin, std::size_t workers, int thread
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (total->load() != want && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    counted = total->load();
     for (auto& a : actors)
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
     sys.await_all_actors_done();
   }
-  return total->load();
+  return counted;
 }
 
 std::int64_t expected(int threads, int per_thread) {

@@ -125,16 +125,19 @@ class RoutingAcrossNodes(VariedChecks, Base):
         # A node asks only the peers that may have an application's clients
         # (router_state::peer_apps). A peer notes an app as the other node's
         # before that node admits its first client (K-7's question), and
-        # forgets it when the last one leaves; so a SEND right after ready,
-        # and right after the last client was replaced, must still arrive.
+        # forgets it when the last one leaves unless another is being
+        # admitted; so a SEND right after ready, and right after the only
+        # client left while its successor identified, must still arrive.
         s = self.on(self.a, uid("first-send"), "s")
         for i in range(40):
             app = uid("first")
             at = (self.b, self.c)[i % 2]
             r = self.on(at, app, "r%d" % i)
             self.sent(s, message({"application": app}, {"i": i}, nonce="n%d" % i), r, {"i": i}, "n%d" % i)
-            r.close()
-            r2 = self.on(at, app, "r%d" % i)  # the same id once the first has gone, else a new one
+            r2 = self.connect(node_=at)
+            r2.send_json({"op": 1, "d": {"client_id": "q%d" % i, "application_id": app}})
+            r.close()  # the last client leaves while the next one is being admitted
+            self.assert_server_frame(r2.recv_json(RECV), 2, {"client_id": "q%d" % i, "restricted": False})
             self.sent(s, message({"application": app}, {"again": i}, nonce="m%d" % i), r2, {"again": i}, "m%d" % i)
             r2.close()
         f = message({"application": app}, "nobody", nonce="x")

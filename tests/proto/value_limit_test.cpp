@@ -141,4 +141,30 @@ TEST_CASE("a frame's payload kept as text counts too, in every encoding") {
   auto m = proto::decode_frame(proto::encoding::msgpack, mp, h);
   CHECK_FALSE(m.ok);
   CHECK(m.error.rfind(refusal("msgpack"), 0) == 0);
+  // ETF: #{op => 5, d => [[] x limit]}
+  std::string etf = std::string("\x83t\x00\x00\x00\x02", 6) + "w\x02opa\x05w\x01" "d" + etf_empty_lists(limit).substr(1);
+  proto::client_frame k;
+  auto e = proto::decode_frame(proto::encoding::etf, etf, k);
+  CHECK_FALSE(e.ok);
+  CHECK(e.error.rfind(refusal("ETF"), 0) == 0);
+}
+
+TEST_CASE("JSON: an empty array or object is one value, as in msgpack") {
+  // [[], [], ...]: 1 + n values; 4 MiB and more of them are counted
+  auto empties = [](std::size_t n) {
+    std::string s = "[";
+    for (std::size_t i = 0; i < n; ++i)
+      s += i ? ",[ ]" : "{}";
+    return s + "]";
+  };
+  CHECK(decode(proto::parse_json, empties(limit - 1)).elements == limit - 1);
+  CHECK(decode(proto::parse_json, empties(limit)).error == refusal("JSON"));
+}
+
+TEST_CASE("node-to-node JSON (proto/peer_wire) is not limited: its frames passed the limit where they came in") {
+  value v;
+  std::string err;
+  CHECK(proto::parse_json_unlimited(json_zeros(limit + 10), v, err));
+  CHECK(v.as_array().size() == limit + 10);
+  CHECK(err.empty());
 }
