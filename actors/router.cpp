@@ -71,13 +71,6 @@ void router_state::tell_gone_unless_held(caf::event_based_actor* self, const std
       self->send(endpoint, p_app_gone_atom::value, app_id);
 }
 
-const std::string* router_state::peer_id_of(const caf::node_id& node) const {
-  for (const auto& [id, n] : peer_nodes)
-    if (n == node)
-      return &id;
-  return nullptr;
-}
-
 bool router_state::may_have(const std::string& id, const query::query& q) const {
   if (q.scope != query::app_scope::exact)
     return true; // tags resolve over every node's pooled tags (T-2)
@@ -174,15 +167,13 @@ void admit_unless_held_elsewhere(router_actor* self, register_promise rp, caf::a
     auto& st = self->state;
     if (auto it = st.admitting.find(m.app_id); it != st.admitting.end() && --it->second == 0)
       st.admitting.erase(it);
-    if (held || dry_run) {
-      if (held)
-        rp.deliver(proto::errors::already_registered(m.client_id, m.app_id), caf::actor{}, directory_ptr{});
-      else
-        rp.deliver(std::string{}, caf::actor{}, directory_ptr{});
-      self->state.tell_gone_unless_held(self, m.app_id);
-    } else {
-      rp.deliver(std::string{}, admit(self, client, std::move(m)), directory_ptr{self->state.directory});
+    if (!held && !dry_run) {
+      rp.deliver(std::string{}, admit(self, client, std::move(m)), directory_ptr{st.directory});
+      return;
     }
+    rp.deliver(held ? proto::errors::already_registered(m.client_id, m.app_id) : std::string{}, caf::actor{},
+               directory_ptr{});
+    st.tell_gone_unless_held(self, m.app_id);
   };
   auto& st = self->state;
   ++st.admitting[m.app_id]; // (decide takes it back)
@@ -237,11 +228,22 @@ caf::result<std::string, caf::actor, directory_ptr> on_register(router_actor* se
   return rp;
 }
 
+/// The id of the proven peer that sent the current message, or nullptr.
+const std::string* sending_peer(router_actor* self) {
+  const auto& s = self->current_sender();
+  if (!s)
+    return nullptr;
+  for (const auto& [id, node] : self->state.peer_nodes)
+    if (node == s->node())
+      return &id;
+  return nullptr;
+}
+
 /// K-7, the peer side: does a healthy client hold these ids here?
 caf::result<bool> on_holds(router_actor* self, const std::string& app, const std::string& cid) {
   auto& st = self->state;
   // The asking node admits a client of `app` next (unless we hold it).
-  if (const auto* peer = st.peer_id_of(self->current_sender()->node()))
+  if (const auto* peer = sending_peer(self))
     if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end())
       known->second.insert(app);
   auto it = st.clients.find({app, cid});
@@ -270,15 +272,7 @@ bool from_local(router_actor* self) {
   return !s || s->node() == self->node();
 }
 
-bool from_peer(router_actor* self) {
-  const auto& s = self->current_sender();
-  if (!s)
-    return false;
-  for (const auto& [id, node] : self->state.peer_nodes)
-    if (node == s->node())
-      return true;
-  return false;
-}
+bool from_peer(router_actor* self) { return sending_peer(self) != nullptr; }
 
 caf::behavior router(router_actor* self, std::string node_name) {
   SY_LOG(debug, "router") << "started node=" << node_name;
@@ -337,18 +331,18 @@ caf::behavior router(router_actor* self, std::string node_name) {
       return on_holds(self, app, cid);
     },
     [=](p_apps_atom, const std::vector<std::string>& apps) {
-      if (const auto* peer = from_peer(self) ? self->state.peer_id_of(self->current_sender()->node()) : nullptr)
+      if (const auto* peer = sending_peer(self))
         self->state.peer_apps[*peer] = {apps.begin(), apps.end()};
     },
     [=](p_apps_want_atom) {
       auto& st = self->state;
-      if (const auto* peer = from_peer(self) ? st.peer_id_of(self->current_sender()->node()) : nullptr)
+      if (const auto* peer = sending_peer(self))
         if (auto it = st.peers.find(*peer); it != st.peers.end())
           self->send(it->second, p_apps_atom::value, st.app_ids());
     },
     [=](p_app_gone_atom, const std::string& app) {
       auto& st = self->state;
-      if (const auto* peer = from_peer(self) ? st.peer_id_of(self->current_sender()->node()) : nullptr)
+      if (const auto* peer = sending_peer(self))
         if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end()) {
           known->second.erase(app);
           SY_LOG(debug, "router") << "peer app gone node=" << *peer << " app=" << app;

@@ -105,8 +105,6 @@ struct router_state {
   /// p_app_gone to every peer unless this node has a client of `app_id` or
   /// is admitting one.
   void tell_gone_unless_held(caf::event_based_actor* self, const std::string& app_id);
-  /// The peer id of a proven peer's node, or nullptr.
-  const std::string* peer_id_of(const caf::node_id& node) const;
   /// Whether peer `id` must be asked about `q` (peer_apps).
   bool may_have(const std::string& id, const query::query& q) const;
 };

@@ -20,7 +20,6 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
-#include <thread>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -96,30 +95,25 @@ public:
   caf::resumable* dequeue(Worker* self) {
     auto& q = d(self->parent());
     auto& w = d(self);
-    using clock = std::chrono::steady_clock;
-    auto idle_from = clock::now();
-    if (w.habit.polls()) {
-      auto until = idle_from + q.spin;
-      for (;;) {
-        if (q.size.load(std::memory_order_acquire) > 0) {
-          std::unique_lock<std::mutex> guard(q.lock);
-          if (!q.queue.empty()) {
-            w.habit.idled(true);
-            return pop(q);
-          }
-        }
-        if (clock::now() >= until)
-          break;
-        std::this_thread::yield(); // a thread or process that is ready gets the core
-      }
-    }
+    auto idle_from = poll_habit::clock::now();
+    caf::resumable* job = nullptr;
+    auto take = [&] {
+      if (q.size.load(std::memory_order_acquire) == 0)
+        return false;
+      std::lock_guard<std::mutex> guard(q.lock);
+      if (!q.queue.empty())
+        job = pop(q);
+      return job != nullptr;
+    };
+    if (w.habit.poll(idle_from, q.spin, take))
+      return job;
     std::unique_lock<std::mutex> guard(q.lock);
     if (q.queue.empty()) {
       ++q.sleepers;
       q.cv.wait(guard, [&] { return !q.queue.empty(); });
       --q.sleepers;
     }
-    w.habit.idled(clock::now() - idle_from < q.spin);
+    w.habit.woke(idle_from, q.spin);
     return pop(q);
   }
 

@@ -20,11 +20,11 @@ constexpr auto drain_limit = std::chrono::seconds(3);
 
 /// Runs the I/O loop, polling for up to `spin` after the last handler before
 /// blocking when the node is busy (actors/poll_habit): a frame an actor
-/// answers within that time is written without waking a sleeping thread. Between polls the thread yields its core: on
-/// a machine whose cores are all busy (load-balanced SENDs to 1,000 clients,
-/// issue 6) an actor or another process that is ready to run gets it, where
-/// plain polling took 7-10 % of the throughput; a lone round trip (W4) keeps
-/// its latency.
+/// answers within that time is written without waking a sleeping thread.
+/// Between polls the thread yields its core: on a machine whose cores are
+/// all busy (load-balanced SENDs to 1,000 clients, issue 6) an actor or
+/// another process that is ready to run gets it, where plain polling took
+/// 7-10 % of the throughput; a lone round trip (W4) keeps its latency.
 void run_io(asio::io_context& ioc, std::chrono::microseconds spin) {
   using clock = std::chrono::steady_clock;
   auto last = clock::now();
@@ -37,16 +37,12 @@ void run_io(asio::io_context& ioc, std::chrono::microseconds spin) {
     if (ioc.stopped())
       return;
     // Idle since `last`.
-    bool woke = false;
-    while (habit.polls() && !woke && !ioc.stopped() && clock::now() - last < spin) {
-      std::this_thread::yield();
-      woke = ioc.poll() > 0;
+    if (!habit.poll(last, spin, [&] { return ioc.stopped() || ioc.poll() > 0; })) {
+      if (ioc.run_one() == 0)
+        return;
+      habit.woke(last, spin);
     }
-    if (!woke && ioc.run_one() == 0)
-      return;
-    auto now = clock::now();
-    habit.idled(now - last < spin);
-    last = now;
+    last = clock::now();
   }
 }
 

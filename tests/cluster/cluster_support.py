@@ -159,7 +159,7 @@ class ClusterNode:
                 if m:
                     self.id = m.group(1)
             # (its own "listening" line: an open port may be another test's process that took it first)
-            if self.id is not None and ("listening port=%d " % self.port) in log and e2e_node.port_open(self.port):
+            if self.id is not None and e2e_node.listens(log, self.port) and e2e_node.port_open(self.port):
                 return self
             if time.monotonic() > deadline:
                 self.kill()

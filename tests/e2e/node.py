@@ -83,6 +83,11 @@ def free_port():
     raise AssertionError("no free loopback port in %d-%d after 500 tries" % (bottom, top))
 
 
+def listens(log, port):
+    """Whether a server log says that the server listens on `port` (net/server's line)."""
+    return ("listening port=%d " % port) in log
+
+
 _held = {}
 
 
@@ -199,7 +204,7 @@ class Node:
                 level = a.split("=", 1)[1]
         if level in ("warn", "error"):
             return True
-        return ("listening port=%d " % self.port) in self.log
+        return listens(self.log, self.port)
 
     @property
     def log(self):
