@@ -69,6 +69,8 @@ struct client_state {
   /// in a handler), its quiet routes count as done and every later route
   /// goes through the router, whose requests fail instead of hanging.
   bool apps_lost = false;
+  /// The directory's last local_only answer.
+  app_directory::local_memo local_memo;
   /// Routes sent through the router and not answered yet: while there are
   /// any, routes go through the router too, or a direct one could overtake
   /// them. A direct route followed by a routed one cannot be overtaken:
@@ -273,11 +275,11 @@ void route(client_actor* self, proto::client_frame& f, route_kind kind) {
     if (kind != route_kind::query_nodes)
       st.targets.learn(f.raw_target, *target, req.q);
   }
-  // One application on a node without peers: straight to its app actor,
-  // which answers with route_done when there is a reply or it is asked to
-  // (or no_route here when it does not exist).
+  // One application that no peer has (or no peers): straight to its app
+  // actor, which answers with route_done when there is a reply or it is
+  // asked to (or no_route here when it does not exist).
   bool direct = st.directory && !st.apps_lost && st.via_router == 0 && req.q.scope == query::app_scope::exact &&
-                st.directory->alone();
+                st.directory->local_only(req.q.application, st.local_memo);
   // Peers read the query as sent from the request (target()): from the
   // frame, or from the kept tree when the frame holds a null in its place.
   if (kind == route_kind::query_nodes) {

@@ -234,8 +234,11 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   auto rp = self->make_response_promise();
   const auto& q = req.q;
   bool alone = st.peers.empty();
-  // Alone, a query for one application is answered by that app actor.
-  if (alone && q.scope != query::app_scope::any) {
+  // Alone, a query for one application is answered by that app actor; with
+  // peers too when none may have the application, unless routes of the
+  // sender are still gathering (this one must not overtake them).
+  bool here = alone || (st.local_only(q) && !(sender && st.in_flight.count(sender)));
+  if (here && q.scope != query::app_scope::any) {
     std::string app = q.application;
     if (q.scope == query::app_scope::tags) {
       auto resolved = query::resolve_tags(q.tags, st.pooled_tags());

@@ -72,10 +72,35 @@ void router_state::tell_gone_unless_held(caf::event_based_actor* self, const std
 }
 
 bool router_state::may_have(const std::string& id, const query::query& q) const {
-  if (q.scope != query::app_scope::exact)
-    return true; // tags resolve over every node's pooled tags (T-2)
+  // (tags resolve over every node's pooled tags, T-2)
+  return q.scope != query::app_scope::exact || may_have_app(id, q.application);
+}
+
+bool router_state::may_have_app(const std::string& id, const std::string& app_id) const {
   auto it = peer_apps.find(id);
-  return it == peer_apps.end() || it->second.count(q.application) > 0;
+  return it == peer_apps.end() || it->second.count(app_id) > 0;
+}
+
+bool router_state::any_peer_may_have(const std::string& app_id) const {
+  for (const auto& [id, endpoint] : peers)
+    if (may_have_app(id, app_id))
+      return true;
+  return false;
+}
+
+bool router_state::local_only(const query::query& q) const {
+  return q.scope == query::app_scope::exact ? !any_peer_may_have(q.application) : peers.empty();
+}
+
+void router_state::publish_peers() {
+  app_directory::app_set held;
+  bool all_known = true;
+  for (const auto& [id, endpoint] : peers)
+    if (auto it = peer_apps.find(id); it != peer_apps.end())
+      held.insert(it->second.begin(), it->second.end());
+    else
+      all_known = false;
+  directory->set_peers(peers.empty(), all_known, std::move(held));
 }
 
 void router_state::count_tags(const member_info& m, int delta) {
@@ -245,7 +270,8 @@ caf::result<bool> on_holds(router_actor* self, const std::string& app, const std
   // The asking node admits a client of `app` next (unless we hold it).
   if (const auto* peer = sending_peer(self))
     if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end())
-      known->second.insert(app);
+      if (known->second.insert(app).second)
+        st.directory->peer_may_have(app);
   auto it = st.clients.find({app, cid});
   if (it == st.clients.end())
     return false;
@@ -300,7 +326,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
       self->send(endpoint, p_apps_atom::value, st.app_ids());
       self->send(endpoint, p_apps_want_atom::value);
       st.peers[id] = std::move(endpoint);
-      st.directory->set_alone(false);
+      st.publish_peers();
     },
     [=](peer_down_atom, const std::string& id) {
       if (!from_local(self))
@@ -309,7 +335,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
       self->state.peers.erase(id);
       self->state.peer_nodes.erase(id);
       self->state.peer_apps.erase(id);
-      self->state.directory->set_alone(self->state.peers.empty());
+      self->state.publish_peers();
     },
     [=](p_gathers_atom, const std::vector<std::string>& questions) -> caf::result<caf::message> {
       if (!from_peer(self))
@@ -331,8 +357,10 @@ caf::behavior router(router_actor* self, std::string node_name) {
       return on_holds(self, app, cid);
     },
     [=](p_apps_atom, const std::vector<std::string>& apps) {
-      if (const auto* peer = sending_peer(self))
+      if (const auto* peer = sending_peer(self)) {
         self->state.peer_apps[*peer] = {apps.begin(), apps.end()};
+        self->state.publish_peers();
+      }
     },
     [=](p_apps_want_atom) {
       auto& st = self->state;
@@ -346,6 +374,8 @@ caf::behavior router(router_actor* self, std::string node_name) {
         if (auto known = st.peer_apps.find(*peer); known != st.peer_apps.end()) {
           known->second.erase(app);
           SY_LOG(debug, "router") << "peer app gone node=" << *peer << " app=" << app;
+          if (!st.any_peer_may_have(app))
+            st.directory->no_peer_has(app);
         }
     },
     [=](p_event_atom, const std::string& event, const std::string& app, const std::string& cid) {

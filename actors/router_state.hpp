@@ -107,6 +107,16 @@ struct router_state {
   void tell_gone_unless_held(caf::event_based_actor* self, const std::string& app_id);
   /// Whether peer `id` must be asked about `q` (peer_apps).
   bool may_have(const std::string& id, const query::query& q) const;
+  /// Whether peer `id` may have clients of `app_id` (or has not told).
+  bool may_have_app(const std::string& id, const std::string& app_id) const;
+  /// Whether some peer may have clients of `app_id` (or has not told).
+  bool any_peer_may_have(const std::string& app_id) const;
+  /// Whether `q` needs no peer: no peers, or one application none may have.
+  bool local_only(const query::query& q) const;
+  /// Tells the directory what the peers may have, after peers or a whole
+  /// peer_apps list changed (clients then route without the router to the
+  /// apps no peer has).
+  void publish_peers();
 };
 
 using router_actor = caf::stateful_actor<router_state>;

@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster_support  # noqa: E402  (puts tests/e2e on sys.path)
 from cluster_cases import EVENTS_WITHIN, Base  # noqa: E402
 from cluster_support import WRONG_COOKIE, line_level, timing  # noqa: E402
-from harness import uid  # noqa: E402
+from harness import RECV, uid  # noqa: E402
 from routing_support import connected, e, message, op  # noqa: E402
 
 cluster_support.install_sigterm_handler()
@@ -121,6 +121,38 @@ class PeerFrozen(Base):
         self.assertLess(gone, self.TIMEOUT / 2, "waited for a peer whose last client of the app left")
         self.assertGreaterEqual(slow, self.TIMEOUT * 0.8, "did not ask the peer that has a client of the app")
         self.assert_alive()
+
+
+# =============================================================================
+class SwitchWhileAsking(Base):
+    """A query for an application no peer has is routed on the node alone
+    (app_directory::local_only). A sender's route that starts so while its
+    earlier route still waits on a peer must not overtake it (R-9)."""
+
+    TIMEOUT = 6.0  # longer than a frozen peer takes to be dropped (K-3a: 2 s)
+    SETTINGS = dict(cluster_support.SETTINGS, SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS=int(TIMEOUT * 1000))
+
+    def test_R9_K5_a_route_needing_no_peer_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
+        app = uid("switch")
+        s = self.on(self.a, uid("wsend"), "s")
+        ra = self.on(self.a, app, "ra", metadata={"at": e("string", "a")})
+        self.on(self.b, app, "rb", metadata={"at": e("string", "b")})
+        to_a = lambda n: message({"application": app, "ops": [op("/at", "$eq", "a")]}, {"n": n}, nonce="a%d" % n)
+        self.sent(s, to_a(0), ra, {"n": 0}, "a0")
+        t0 = time.time()
+        self.b.proc.send_signal(signal.SIGSTOP)
+        try:
+            s.send_json(to_a(1))  # asks B, which has a client of the app: waits for the timeout
+            self.a.wait_line("peer down node=%s" % self.b.id, DROP_WITHIN + 3.0, since=t0)
+            s.send_json(to_a(2))  # no peer has the app now
+            got = [ra.recv_json(self.TIMEOUT + 3.0), ra.recv_json(RECV)]
+        finally:
+            self.b.proc.send_signal(signal.SIGCONT)
+        for f in got:
+            self.assert_delivery(f, "SEND", f["d"]["payload"], f["d"]["nonce"])
+        self.assertEqual([f["d"]["nonce"] for f in got], ["a1", "a2"], "the later SEND overtook the earlier one")
+        self.assertGreaterEqual(time.time() - t0, self.TIMEOUT * 0.8, "the first SEND did not wait for B")
+        self.assert_no_reply(s)
 
 
 # =============================================================================

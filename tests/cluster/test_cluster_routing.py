@@ -17,6 +17,7 @@ import json
 import os
 import random
 import sys
+import threading
 import time
 import unittest
 import urllib.parse
@@ -143,6 +144,59 @@ class RoutingAcrossNodes(VariedChecks, Base):
         f = message({"application": app}, "nobody", nonce="x")
         s.send_json(f)
         self.assert_no_route(s, f)
+
+    def test_K5_an_app_only_one_node_has_is_reached_on_a_peer_as_soon_as_the_peer_has_a_client_of_it(self):
+        # A client routes to an application no peer has straight to the app
+        # actor of its node (app_directory::local_only), as a single node
+        # does. The moment a peer's client of that app is ready, the next
+        # SEND for it must reach the peer; once it left, the local client
+        # keeps getting everything, in order, across each switch (the
+        # switches back come with the peer's p_app_gone, unobservable here).
+        app = uid("local")
+        s = self.on(self.a, uid("lsend"), "s")
+        ra = self.on(self.a, app, "ra", metadata={"at": e("string", "a")})
+        n = 0
+        to_a = lambda: message({"application": app, "ops": [op("/at", "$eq", "a")]}, {"n": n}, nonce="a%d" % n)
+        self.sent(s, to_a(), ra, {"n": 0}, "a0")
+        for i in range(20):
+            at = (self.b, self.c)[i % 2]
+            r = self.on(at, app, "p%d" % i, metadata={"at": e("string", "peer")})
+            frame = message({"application": app, "ops": [op("/at", "$eq", "peer")]}, {"i": i}, nonce="p%d" % i)
+            self.sent(s, frame, r, {"i": i}, "p%d" % i)
+            n += 1
+            self.sent(s, to_a(), ra, {"n": n}, "a%d" % n)
+            r.close()
+        # a stream to the local client while peers' clients of the app come and go
+        stop, cycles, churn_error = threading.Event(), [0], []
+
+        def churn():
+            try:
+                while not stop.is_set():
+                    k = cycles[0]
+                    r = self.on((self.b, self.c)[k % 2], app, "c%d" % k, metadata={"at": e("string", "peer")})
+                    r.close()
+                    cycles[0] += 1
+            except Exception as x:  # reported by the main thread
+                churn_error.append(x)
+        t = threading.Thread(target=churn)
+        t.start()
+        sent = 0
+        try:
+            while (sent < 1000 or cycles[0] < 30) and sent < 50000 and not churn_error:
+                frames = [wsclient.build_frame(wsclient.OP_TEXT, json.dumps(
+                    message({"application": app, "ops": [op("/at", "$eq", "a")]}, {"seq": sent + j},
+                            nonce=None)).encode()) for j in range(50)]
+                s.send_raw(b"".join(frames))
+                sent += 50
+                time.sleep(0.002)
+        finally:
+            stop.set()
+            t.join()
+        self.assertEqual(churn_error, [])
+        self.assertGreaterEqual(cycles[0], 30, "peers' clients came and went during the stream")
+        got = [ra.recv_json(RECV)["d"]["payload"]["seq"] for _ in range(sent)]
+        self.assertEqual(got, list(range(sent)), "order at the local client across the switches")
+        self.assert_no_reply(s)
 
     def test_K5_every_node_reaches_every_node(self):
         app = uid("mesh")
