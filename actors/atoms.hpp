@@ -91,6 +91,10 @@ using peer_down_atom = caf::atom_constant<caf::atom("cl_peer_dn")>;
 using p_gathers_atom = caf::atom_constant<caf::atom("p_gathers")>;
 /// (p_deliver, [peer_delivery json]): the deliveries of one router turn.
 using p_deliver_atom = caf::atom_constant<caf::atom("p_deliver")>;
+/// (p_routes, [peer_delivery json with a query]) -> flags, one per route in
+/// order: '1' when it reached a client (or was droppable), '0' when none
+/// matched. Routes forwarded to the one peer that may have the application.
+using p_routes_atom = caf::atom_constant<caf::atom("p_routes")>;
 /// (flush): sent by the router to itself; what it queued for peers leaves.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// (p_holds, app id, client id) -> bool: a healthy holder here (K-7)?
@@ -165,6 +169,9 @@ struct route_request {
   /// delivery to the sender itself goes back as the route's reply, so
   /// it leaves after the replies to the sender's earlier frames (L-16).
   const void* sender_out = nullptr;
+  /// A route a peer forwarded (K-5): when no client matches, the reply is
+  /// forwarded_miss instead of an error frame, which the asking node writes.
+  bool forwarded = false;
   /// When set, QUERY_NODES results go here instead (HTTP query, H-4).
   std::function<void(query::array)> on_nodes;
   /// Proxy (P-3): gets the chosen client's socket_ip, or "" for no match.

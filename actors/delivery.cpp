@@ -32,7 +32,9 @@ void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_
 std::string reply_empty(const route_request& req) {
   if (req.kind == route_kind::query_nodes)
     return reply_nodes(req, {});
-  return req.q.droppable ? std::string{} : reply_no_route(req);
+  if (req.q.droppable)
+    return {};
+  return req.forwarded ? std::string(forwarded_miss) : reply_no_route(req);
 }
 
 std::string reply_no_route(const route_request& req) {

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "actors/atoms.hpp"
 #include "proto/frame.hpp"
@@ -34,8 +35,12 @@ std::int64_t now_ms();
 /// Sends one frame to one outbox in its encoding.
 void send_frame(const outbox_ptr& out, proto::encoding enc, const proto::server_frame& f);
 
+/// A forwarded route's reply when no client matched (route_request::forwarded).
+inline constexpr std::string_view forwarded_miss = "miss";
+
 /// The reply when no client matches: D-5's no_route (nothing when the query
-/// is droppable), or D-6's empty QUERY_NODES answer. Not for proxies.
+/// is droppable; forwarded_miss for a peer's route), or D-6's empty
+/// QUERY_NODES answer. Not for proxies.
 std::string reply_empty(const route_request& req);
 
 /// D-5: op 3 `no_route` with the received frame, encoded for the sender.

@@ -2,9 +2,15 @@
 //
 //   single node:  exact app / resolved tags -> delegate to that app actor
 //                 application absent        -> gather every app, combine, pick
-//   with peers:   gather the relevant local apps, then ask every peer at once
-//                 (each within SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS), combine:
-//                 tags resolved over the pooled tags of all nodes, selector,
+//   with peers:   no peer may have the app -> as on a single node
+//                 only one peer may have it, none here (SEND, BROADCAST)
+//                                           -> forward it there (p_routes),
+//                                              the peer routes and answers
+//                                              whether a client matched
+//                 else gather the relevant local apps, then ask the peers
+//                 that may have candidates at once (each within
+//                 SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS), combine: tags
+//                 resolved over the pooled tags of all nodes, selector,
 //                 optional fallback, pick -> deliver locally and/or p_deliver
 //
 // Alone, the router awaits every answer of a gathering before it handles its
@@ -113,6 +119,7 @@ void ask_peers(router_actor* self, std::shared_ptr<gathering> g) {
       asked.push_back(id);
   if (asked.empty())
     return g->done(*g);
+  ++metrics::cluster_gathered;
   auto question = proto::encode(proto::peer_query{kind_name(g->req.kind), g->req.target()});
   auto pending = std::make_shared<std::size_t>(asked.size());
   for (auto& node : asked) {
@@ -224,6 +231,103 @@ std::vector<caf::actor> apps_for(router_state& st, const query::query& q) {
   return out;
 }
 
+/// A gathering of `req` (taken) over the local apps it needs.
+std::shared_ptr<gathering> gathering_of(router_state& st, route_request& req, const caf::actor_addr& sender) {
+  auto g = std::make_shared<gathering>();
+  g->req = std::move(req);
+  g->sender = sender;
+  g->apps = apps_for(st, g->req.q);
+  g->tags = st.pooled_tags();
+  return g;
+}
+
+/// The next gathering or forwarded route waiting may start: one has ended.
+void one_ended(router_state& st) {
+  --st.running;
+  if (!st.backlog.empty()) {
+    ++st.running;
+    auto next = std::move(st.backlog.front());
+    st.backlog.pop_front();
+    next();
+  }
+}
+
+/// Starts a gathering or forwarded route, or queues it: at most
+/// `max_running` are in flight, so a burst waits here rather than piling up
+/// on the peers until their answers time out.
+void start_or_queue(router_state& st, std::function<void()> start) {
+  if (st.running < router_state::max_running) {
+    ++st.running;
+    start();
+  } else {
+    st.backlog.push_back(std::move(start));
+  }
+}
+
+/// Applies a cluster route's result (`apply`) in the order its sender sent
+/// the routes: now, or once the earlier ones are applied.
+void apply_in_order(router_actor* self, const caf::actor_addr& sender, std::uint64_t seq,
+                    std::function<void()> apply) {
+  auto& s = self->state;
+  auto it = s.in_flight.find(sender);
+  if (it == s.in_flight.end())
+    return;
+  auto& queue = it->second;
+  // Sequence numbers are consecutive and the queue is in their order.
+  if (queue.empty() || seq < queue.front().seq || seq - queue.front().seq >= queue.size())
+    return;
+  auto& r = queue[seq - queue.front().seq];
+  r.ready = true;
+  r.apply = std::move(apply);
+  while (!queue.empty() && queue.front().ready) {
+    auto next = std::move(queue.front().apply);
+    queue.pop_front();
+    next();
+  }
+  if (queue.empty()) {
+    s.in_flight.erase(it);
+    s.next_seq.erase(sender);
+  }
+}
+
+/// The peer a route may be forwarded to as it is, to be routed there
+/// (K-5 without the question and answer): a SEND or BROADCAST for one
+/// application that this node has no clients of and exactly one peer may
+/// have. The cluster's answer is then that peer's. Not while the sender's
+/// earlier routes still gather (this one would overtake their deliveries)
+/// or went to another peer. Null when the route must gather.
+const std::string* forward_peer(router_state& st, const route_request& req, const caf::actor_addr& sender) {
+  const auto& q = req.q;
+  if ((req.kind != route_kind::send && req.kind != route_kind::broadcast) || q.scope != query::app_scope::exact ||
+      st.has_clients(q.application))
+    return nullptr;
+  const std::string* only = nullptr;
+  for (const auto& [id, endpoint] : st.peers)
+    if (st.may_have_app(id, q.application)) {
+      if (only)
+        return nullptr;
+      only = &id;
+    }
+  if (only && sender)
+    if (auto it = st.in_flight.find(sender); it != st.in_flight.end() && !it->second.empty() &&
+        it->second.back().via != *only)
+      return nullptr;
+  return only;
+}
+
+/// What a forwarded route tells the peer: the message and its query.
+std::string forwarded(const route_request& req) {
+  proto::peer_delivery d;
+  d.event = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
+  d.nonce = req.nonce();
+  if (req.raw_payload.empty())
+    d.payload = req.payload();
+  else
+    d.raw_payload = req.raw_payload;
+  d.query = req.target();
+  return proto::encode(d);
+}
+
 } // namespace
 
 caf::response_promise on_route(router_actor* self, route_request& req) {
@@ -251,62 +355,50 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
       rp.delegate(it->second, route_atom::value, std::move(req));
     return rp;
   }
-  auto g = std::make_shared<gathering>();
-  g->req = std::move(req);
-  g->sender = sender;
-  g->apps = apps_for(st, g->req.q);
-  g->tags = st.pooled_tags();
   if (alone) {
+    auto g = gathering_of(st, req, sender);
     g->done = [self, rp](gathering& gg) mutable { rp.deliver(combine(self, gg)); };
     gather_from(self, g, 0, false);
     return rp;
   }
   // With peers: side by side, applied in each sender's order (requests
   // without a sender, from HTTP, have no order to keep).
-  g->async = true;
+  const std::string* via = forward_peer(st, req, sender);
   std::uint64_t seq = 0;
   if (sender) {
     seq = ++st.next_seq[sender];
-    st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}});
+    st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}, via ? *via : std::string{}});
   }
+  if (via) {
+    ++metrics::cluster_forwarded;
+    auto shared = std::make_shared<route_request>(std::move(req));
+    start_or_queue(st, [self, rp, shared, sender, seq, peer = *via]() mutable {
+      route_via_peer(self, peer, forwarded(*shared), [self, rp, shared, sender, seq](const bool* reached) mutable {
+        one_ended(self->state);
+        // (a peer that did not answer in time counts as having no match, as
+        // when gathering)
+        std::function<void()> apply = [rp, shared, ok = reached && *reached]() mutable {
+          rp.deliver(ok ? std::string{} : empty_result(*shared));
+        };
+        if (sender)
+          apply_in_order(self, sender, seq, std::move(apply));
+        else
+          apply();
+      });
+    });
+    return rp;
+  }
+  auto g = gathering_of(st, req, sender);
+  g->async = true;
   g->done = [self, rp, sender, seq](gathering& gg) mutable {
-    auto& s = self->state;
-    // The next waiting gathering may start now.
-    --s.running;
-    if (!s.backlog.empty()) {
-      ++s.running;
-      auto next = std::move(s.backlog.front());
-      s.backlog.pop_front();
-      next();
-    }
-    if (!sender)
-      return rp.deliver(combine(self, gg));
-    auto& queue = s.in_flight[sender];
-    // Sequence numbers are consecutive and the queue is in their order.
-    if (queue.empty() || seq < queue.front().seq || seq - queue.front().seq >= queue.size())
-      return;
-    auto& r = queue[seq - queue.front().seq];
-    r.ready = true;
-    r.apply = [self, rp, g = gg.shared_from_this()]() mutable { rp.deliver(combine(self, *g)); };
-    while (!queue.empty() && queue.front().ready) {
-      auto apply = std::move(queue.front().apply);
-      queue.pop_front();
+    one_ended(self->state);
+    std::function<void()> apply = [self, rp, g = gg.shared_from_this()]() mutable { rp.deliver(combine(self, *g)); };
+    if (sender)
+      apply_in_order(self, sender, seq, std::move(apply));
+    else
       apply();
-    }
-    if (queue.empty()) {
-      s.in_flight.erase(sender);
-      s.next_seq.erase(sender);
-    }
   };
-  // At most `max_running` gatherings are in flight: a burst waits here rather
-  // than piling up on the peers until their answers time out.
-  auto start = [self, g] { gather_from(self, g, 0, true); };
-  if (st.running < router_state::max_running) {
-    ++st.running;
-    start();
-  } else {
-    st.backlog.push_back(std::move(start));
-  }
+  start_or_queue(st, [self, g] { gather_from(self, g, 0, true); });
   return rp;
 }
 
@@ -403,15 +495,60 @@ caf::response_promise on_peer_gathers(router_actor* self, const std::vector<std:
   return rp;
 }
 
+namespace {
+
+/// The message of a peer's delivery or forwarded route, as a request here.
+route_request message_of(proto::peer_delivery& d) {
+  route_request req;
+  req.kind = d.event == "BROADCAST" ? route_kind::broadcast : route_kind::send;
+  req.frame = query::value{query::object{
+    {"d", query::value{query::object{{"nonce", std::move(d.nonce)}, {"payload", std::move(d.payload)}}}}}};
+  req.raw_payload = std::move(d.raw_payload);
+  return req;
+}
+
+} // namespace
+
+caf::response_promise on_peer_routes(router_actor* self, const std::vector<std::string>& routes) {
+  auto rp = self->make_response_promise();
+  struct batch {
+    std::string flags;
+    std::size_t pending;
+  };
+  auto b = std::make_shared<batch>(batch{std::string(routes.size(), '0'), routes.size() + 1});
+  auto settle = [rp, b]() mutable {
+    if (--b->pending == 0)
+      rp.deliver(std::move(b->flags));
+  };
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    auto d = proto::decode_peer_delivery(routes[i]);
+    auto parsed = d ? query::parse_query(d->query) : query::parse_result{};
+    auto app = parsed.ok() ? self->state.apps.find(parsed.parsed->application) : self->state.apps.end();
+    if (app == self->state.apps.end() || parsed.parsed->scope != query::app_scope::exact) {
+      settle(); // (no client of the application here: '0')
+      continue;
+    }
+    auto req = message_of(*d);
+    req.q = std::move(*parsed.parsed);
+    req.forwarded = true;
+    self->request(app->second, caf::infinite, route_atom::value, std::move(req))
+      .then(
+        [b, i, settle](const std::string& reply) mutable {
+          if (reply.empty())
+            b->flags[i] = '1';
+          settle();
+        },
+        [settle](caf::error&) mutable { settle(); });
+  }
+  settle(); // (the one counted for the loop: an empty batch is answered too)
+  return rp;
+}
+
 void on_peer_deliver(router_actor* self, const std::string& json) {
   auto d = proto::decode_peer_delivery(json);
   if (!d)
     return;
-  route_request req;
-  req.kind = d->event == "BROADCAST" ? route_kind::broadcast : route_kind::send;
-  req.frame = query::value{query::object{
-    {"d", query::value{query::object{{"nonce", std::move(d->nonce)}, {"payload", std::move(d->payload)}}}}}};
-  req.raw_payload = std::move(d->raw_payload);
+  auto req = message_of(*d);
   std::map<std::string, std::vector<std::string>> by_app;
   for (auto& [app, cid] : d->targets)
     by_app[app].push_back(std::move(cid));

@@ -130,6 +130,10 @@ std::string render() {
   line(out, "singyeong_no_route_total", "counter", "SEND/BROADCAST without any match", no_route);
   line(out, "singyeong_slow_consumer_disconnects_total", "counter", "connections cut as slow consumers",
        slow_consumers);
+  out += "# HELP singyeong_cluster_routes_total routes that needed peer nodes, by how\n"
+         "# TYPE singyeong_cluster_routes_total counter\n";
+  out += "singyeong_cluster_routes_total{how=\"gathered\"} " + std::to_string(cluster_gathered) + "\n";
+  out += "singyeong_cluster_routes_total{how=\"forwarded\"} " + std::to_string(cluster_forwarded) + "\n";
   line(out, "singyeong_http_requests_total", "counter", "HTTP requests answered", http_requests);
   out += "# HELP singyeong_errors_total error frames sent, by catalogue entry\n"
          "# TYPE singyeong_errors_total counter\n";

@@ -25,6 +25,10 @@ alignas(64) inline counter routed_query{0};
 alignas(64) inline counter no_route{0};
 alignas(64) inline counter slow_consumers{0};
 alignas(64) inline counter http_requests{0};
+/// Routes that needed peers (K-5): gathered (asked every peer that may have
+/// candidates) or forwarded (sent to the one peer that may, to route there).
+alignas(64) inline counter cluster_gathered{0};
+alignas(64) inline counter cluster_forwarded{0};
 
 /// Counts one error frame sent, by its catalogue text (interpolations
 /// folded: "already registered", "invalid client op", …).

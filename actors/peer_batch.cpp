@@ -37,6 +37,14 @@ void deliver_to_peer(router_actor* self, const std::string& node, std::string de
   schedule_flush(self);
 }
 
+void route_via_peer(router_actor* self, const std::string& node, std::string route,
+                    std::function<void(const bool*)> reached) {
+  auto& out = self->state.outgoing[node];
+  out.routes.push_back(std::move(route));
+  out.reached.push_back(std::move(reached));
+  schedule_flush(self);
+}
+
 void flush_peers(router_actor* self) {
   auto& st = self->state;
   st.flush_due = false;
@@ -45,12 +53,29 @@ void flush_peers(router_actor* self) {
   for (auto& [node, out] : outgoing) {
     auto peer = st.peers.find(node);
     if (peer == st.peers.end()) { // gone since: its questions go unanswered
+      for (auto& reached : out.reached)
+        reached(nullptr);
       for (auto& answer : out.answers)
         answer(nullptr);
       continue;
     }
     if (!out.deliveries.empty())
       self->send(peer->second, p_deliver_atom::value, std::move(out.deliveries));
+    if (!out.routes.empty()) {
+      auto reached = std::make_shared<std::vector<std::function<void(const bool*)>>>(std::move(out.reached));
+      self->request(peer->second, st.peer_timeout, p_routes_atom::value, std::move(out.routes))
+        .then(
+          [reached](const std::string& flags) {
+            for (std::size_t i = 0; i < reached->size(); ++i) {
+              bool yes = i < flags.size() && flags[i] == '1';
+              (*reached)[i](i < flags.size() ? &yes : nullptr);
+            }
+          },
+          [reached](caf::error&) {
+            for (auto& r : *reached)
+              r(nullptr);
+          });
+    }
     if (out.questions.empty())
       continue;
     auto answers = std::make_shared<std::vector<std::function<void(const std::string*)>>>(std::move(out.answers));

@@ -347,6 +347,11 @@ caf::behavior router(router_actor* self, std::string node_name) {
         for (const auto& json : deliveries)
           on_peer_deliver(self, json);
     },
+    [=](p_routes_atom, const std::vector<std::string>& routes) -> caf::result<caf::message> {
+      if (!from_peer(self))
+        return caf::message{};
+      return on_peer_routes(self, routes);
+    },
     [=](flush_atom) {
       if (from_local(self))
         flush_peers(self);

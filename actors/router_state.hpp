@@ -60,15 +60,19 @@ struct router_state {
   /// SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS (K-5).
   std::chrono::milliseconds peer_timeout{500};
   std::mt19937_64 rng{std::random_device{}()};
-  /// Cluster routes still gathering, per sender, in the order it sent them.
+  /// Cluster routes still gathering (or forwarded), per sender, in the
+  /// order it sent them.
   struct ordered_route {
     std::uint64_t seq = 0;
     bool ready = false;
     std::function<void()> apply;
+    /// The peer a forwarded route went to; empty for a gathering.
+    std::string via;
   };
   std::map<caf::actor_addr, std::deque<ordered_route>> in_flight;
   std::map<caf::actor_addr, std::uint64_t> next_seq;
-  /// Cluster gatherings in flight, and those waiting to start.
+  /// Cluster gatherings and forwarded routes in flight, and those waiting
+  /// to start.
   static constexpr int max_running = 1024;
   int running = 0;
   std::deque<std::function<void()>> backlog;
@@ -79,6 +83,8 @@ struct router_state {
     std::vector<std::string> questions;
     std::vector<std::function<void(const std::string*)>> answers; // null = no answer
     std::vector<std::string> deliveries;
+    std::vector<std::string> routes;
+    std::vector<std::function<void(const bool*)>> reached; // null = no answer
   };
   std::map<std::string, peer_outgoing> outgoing;
   bool flush_due = false;
@@ -132,6 +138,9 @@ void on_peer_deliver(router_actor* self, const std::string& json);
 /// K-5, the peer side: this node's answers (peer_answer JSON) to a batch of
 /// questions (peer_query JSON), in their order.
 caf::response_promise on_peer_gathers(router_actor* self, const std::vector<std::string>& questions);
+/// K-5, the peer side: route forwarded routes (peer_delivery JSON with a
+/// query) over this node's clients; answered with one flag per route.
+caf::response_promise on_peer_routes(router_actor* self, const std::vector<std::string>& routes);
 
 // -- peer_batch.cpp --------------------------------------------------------------
 
@@ -141,8 +150,13 @@ void ask_peer(router_actor* self, const std::string& node, std::string question,
               std::function<void(const std::string*)> answer);
 /// Queues a delivery for `node`.
 void deliver_to_peer(router_actor* self, const std::string& node, std::string delivery);
-/// Sends everything queued: one p_gathers request and one p_deliver message
-/// per peer.
+/// Queues a forwarded route for `node`; `reached` gets whether a client
+/// there got it, or null when the peer did not answer in time (or is gone).
+void route_via_peer(router_actor* self, const std::string& node, std::string route,
+                    std::function<void(const bool*)> reached);
+/// Sends everything queued, per peer in this order: one p_deliver message,
+/// one p_routes request, one p_gathers request (a sender's delivery decided
+/// before its forwarded route, and the route before a later question).
 void flush_peers(router_actor* self);
 
 } // namespace sy::actors

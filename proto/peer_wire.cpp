@@ -114,6 +114,10 @@ std::string encode(const peer_delivery& d) {
     s += d.raw_payload;
   s += R"(,"targets":)";
   append_json(s, value{std::move(targets)});
+  if (!d.query.is_null()) {
+    s += R"(,"query":)";
+    append_json(s, d.query);
+  }
   s += '}';
   return s;
 }
@@ -136,6 +140,8 @@ std::optional<peer_delivery> decode_peer_delivery(std::string_view json) {
   if (const value* p = v->find("payload"))
     d.payload = *p;
   d.raw_payload = std::string(raw);
+  if (const value* q = v->find("query"))
+    d.query = *q;
   for (const auto& t : targets->as_array()) {
     if (!t.is_array() || t.as_array().size() != 2 || !t.as_array()[0].is_string() || !t.as_array()[1].is_string())
       return std::nullopt;

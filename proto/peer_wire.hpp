@@ -36,7 +36,9 @@ struct peer_answer {
   std::map<std::string, std::vector<std::string>> tags;
 };
 
-/// A delivery to some of a node's clients (D-3).
+/// A delivery to some of a node's clients (D-3): to `targets`, or, when
+/// `query` is set, to those the receiving node picks by it (a route
+/// forwarded to the one node that may have clients of its application, K-5).
 struct peer_delivery {
   std::string event; // "SEND" | "BROADCAST"
   query::value nonce;
@@ -45,6 +47,8 @@ struct peer_delivery {
   /// unused): forwarded between nodes without being built or re-encoded.
   std::string raw_payload;
   std::vector<std::pair<std::string, std::string>> targets; // (app id, client id)
+  /// The query as the client sent it (forwarded routes only), else null.
+  query::value query;
 };
 
 std::string encode(const peer_query& q);

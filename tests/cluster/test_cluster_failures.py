@@ -156,6 +156,39 @@ class SwitchWhileAsking(Base):
 
 
 # =============================================================================
+class SwitchToForwarding(Base):
+    """A route for an application that only one peer may have is forwarded to
+    it (fanout.cpp, forward_peer). A sender's route that could be forwarded
+    while its earlier route still waits on another peer must not overtake
+    it (R-9)."""
+
+    TIMEOUT = SwitchWhileAsking.TIMEOUT
+    SETTINGS = SwitchWhileAsking.SETTINGS
+
+    def test_R9_K5_a_route_for_the_one_peer_left_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
+        app = uid("toward")
+        s = self.on(self.a, uid("fsend"), "s")
+        rb = self.on(self.b, app, "rb", metadata={"at": e("string", "b")})
+        self.on(self.c, app, "rc", metadata={"at": e("string", "c")})
+        to_b = lambda n: message({"application": app, "ops": [op("/at", "$eq", "b")]}, {"n": n}, nonce="b%d" % n)
+        self.sent(s, to_b(0), rb, {"n": 0}, "b0")
+        t0 = time.time()
+        self.c.proc.send_signal(signal.SIGSTOP)
+        try:
+            s.send_json(to_b(1))  # asks B and C, which both have a client of the app: waits for the timeout
+            self.a.wait_line("peer down node=%s" % self.c.id, DROP_WITHIN + 3.0, since=t0)
+            s.send_json(to_b(2))  # only B may have the app now
+            got = [rb.recv_json(self.TIMEOUT + 3.0), rb.recv_json(RECV)]
+        finally:
+            self.c.proc.send_signal(signal.SIGCONT)
+        for f in got:
+            self.assert_delivery(f, "SEND", f["d"]["payload"], f["d"]["nonce"])
+        self.assertEqual([f["d"]["nonce"] for f in got], ["b1", "b2"], "the later SEND overtook the earlier one")
+        self.assertGreaterEqual(time.time() - t0, self.TIMEOUT * 0.8, "the first SEND did not wait for C")
+        self.assert_no_reply(s)
+
+
+# =============================================================================
 class RedisOutage(Base):
     """Redis stops: current peers keep routing (K-3). Redis returns: a fourth
     node joins."""

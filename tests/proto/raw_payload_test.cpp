@@ -238,6 +238,29 @@ TEST_CASE("a peer delivery carries a payload kept as text between nodes as that 
   CHECK_FALSE(proto::decode_peer_delivery(R"({"event":"SEND","payload":[1,"targets":[]})"));
 }
 
+TEST_CASE("a forwarded route carries its query next to the payload kept as text, and a delivery none") {
+  proto::peer_delivery d;
+  d.event = "SEND";
+  d.raw_payload = R"({"x": 1.5e300, "s": "q\"uery"})";
+  d.query = json(R"({"application":"app","ops":[{"path":"/id","op":"$eq","to":{"value":12345678901234}}],"droppable":true})");
+  std::string wire = proto::encode(d);
+  CHECK(wire.find(d.raw_payload) != std::string::npos);
+  auto back = proto::decode_peer_delivery(wire);
+  REQUIRE(back);
+  CHECK(back->query == d.query);
+  CHECK(back->raw_payload == d.raw_payload);
+  CHECK(back->targets.empty());
+  // a delivery to chosen clients has no query on the wire, and decodes with a null one
+  d.query = value{};
+  d.targets = {{"app", "c1"}};
+  wire = proto::encode(d);
+  CHECK(wire.find("\"query\"") == std::string::npos);
+  back = proto::decode_peer_delivery(wire);
+  REQUIRE(back);
+  CHECK(back->query.is_null());
+  CHECK(back->targets == d.targets);
+}
+
 TEST_CASE("decode_frame keeps the payload as text only for a SEND or BROADCAST dispatch") {
   for (std::string text : {R"({"op":4,"t":"UPDATE_METADATA","d":{"payload":{"type":"integer","value":5}}})",
                            R"({"op":4,"t":"QUERY_NODES","d":{"payload":[1]}})", R"({"op":1,"d":{"payload":[1]}})",

@@ -1,0 +1,209 @@
+"""Forwarded routes (K-5 without the question and answer): a SEND or
+BROADCAST for an application that the sender's node has no client of and
+exactly one peer may have goes to that peer as it is, and the peer routes it
+over its own clients. What a user sees must be what gathering gives: the
+exact D-3 frame, D-5's no_route with the frame (or silence when droppable),
+R-3/R-5/R-1 step 6 over that peer's clients, R-9 order per receiver and
+L-16 order of the sender's replies, also while the route changes between
+forwarding, gathering and staying local as clients come and go.
+
+Which way a route went is read from GET /metrics
+(singyeong_cluster_routes_total{how="gathered"|"forwarded"}) on the
+sender's node; everything else is black-box over real websockets, three
+real nodes and a real redis-server (cluster_support.py).
+"""
+
+import os
+import re
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import cluster_support  # noqa: E402  (puts tests/e2e on sys.path)
+from cluster_cases import Base  # noqa: E402
+from harness import uid  # noqa: E402
+from routing_support import BurstReplies, connected, disconnected, e, message, op, rendezvous_pick  # noqa: E402
+
+cluster_support.install_sigterm_handler()
+
+
+class ForwardingToOnePeer(BurstReplies, Base):
+    """One healthy three-node cluster shared by every test of the class."""
+
+    def routes(self, n):
+        """The node's cluster route counters: {"gathered": int, "forwarded": int}."""
+        status, _, body = n.http("GET", "/metrics")
+        self.assertEqual(status, 200)
+        out = {}
+        for how in ("gathered", "forwarded"):
+            m = re.search(r'^singyeong_cluster_routes_total\{how="%s"\} (\d+)$' % how, body.decode(), re.M)
+            self.assertIsNotNone(m, "no %s counter on %r" % (how, n))
+            out[how] = int(m.group(1))
+        return out
+
+    def assert_routes(self, n, before, gathered, forwarded):
+        after = self.routes(n)
+        self.assertEqual((after["gathered"] - before["gathered"], after["forwarded"] - before["forwarded"]),
+                         (gathered, forwarded), "routes on %r (gathered, forwarded)" % n)
+
+    def frames(self, target, tag, count, t="SEND"):
+        return [message(target, {"n": "%s%d" % (tag, i)}, nonce="%s%d" % (tag, i), t=t) for i in range(count)]
+
+    def test_K5_D3_a_route_for_an_app_only_one_peer_has_is_forwarded_and_arrives_as_the_exact_frame(self):
+        app = uid("fwd")
+        rb1 = self.on(self.b, app, "rb1", metadata={"zone": e("string", "x")})
+        rb2 = self.on(self.b, app, "rb2", metadata={"zone": e("string", "y")})
+        s = self.on(self.a, uid("fsend"), "s")
+        clients = [rb1, rb2]
+        before = self.routes(self.a)
+        payloads = [{"k": [1, 2.5, None, True], "m": {"x": "y"}}, "text", None,
+                    123456789012345678901234567890, [], {"\u00e9": "\u2603 \\\" \n"}]
+        for i, p in enumerate(payloads):
+            nonce = "f%d" % i if i % 2 == 0 else None
+            with self.subTest(payload=p):
+                got = self.deliver(s, message({"application": app, "ops": [op("/zone", "$eq", "x")]}, p,
+                                              nonce=nonce), clients)
+                self.assert_reached(got, clients, {0}, "SEND", p, nonce)
+        got = self.deliver(s, message({"application": app}, "all", nonce="b", t="BROADCAST"), clients)
+        self.assert_reached(got, clients, {0, 1}, "BROADCAST", "all", "b")
+        self.assert_no_reply(s)
+        # each frame and each fence BROADCAST went to B as it was; none asked the peers
+        self.assert_routes(self.a, before, 0, 2 * (len(payloads) + 1))
+        # the same from C, and from B's own node (no peer needed there at all)
+        before_b = self.routes(self.b)
+        sc = self.on(self.c, uid("fsend"), "s")
+        got = self.deliver(sc, message({"application": app, "ops": [op("/zone", "$eq", "y")]}, 7, nonce="c"),
+                           clients)
+        self.assert_reached(got, clients, {1}, "SEND", 7, "c")
+        got = self.deliver(rb1, message({"application": app, "ops": [op("/zone", "$eq", "y")]}, 8), clients)
+        self.assert_reached(got, clients, {1}, "SEND", 8, None)
+        self.assert_routes(self.b, before_b, 0, 0)
+
+    def test_D5_K5_a_forwarded_route_that_matches_nothing_there_is_no_route_with_the_frame_in_frame_order(self):
+        app = uid("fnr")
+        rb = self.on(self.b, app, "rb", metadata={"zone": e("string", "b"), "load": e("string", "n/a")})
+        s = self.on(self.a, uid("fnrsend"), "s")
+        nowhere = [op("/zone", "$eq", "nowhere")]
+        frames = [
+            message({"application": app, "ops": nowhere}, {"p": 2}, nonce="nr-2"),
+            message({"application": app, "ops": nowhere}, "3", nonce="nr-3", t="BROADCAST"),
+            message({"application": app, "ops": nowhere, "optional": False}, None),
+            # R-3: no numeric value empties the set
+            message({"application": app, "selector": {"$min": "load"}}, 5, nonce="nr-5"),
+        ]
+        before = self.routes(self.a)
+        for f in frames:
+            with self.subTest(frame=f):
+                s.send_json(f)
+                self.assert_no_route(s, f)
+        for t in ("SEND", "BROADCAST"):
+            s.send_json(message({"application": app, "ops": nowhere, "droppable": True}, 6, nonce="drop", t=t))
+        self.assert_no_reply(s)
+        self.assertEqual(self.fence_apps(s, [rb]), [[]], "droppable/no_route frames must reach nobody")
+        self.assert_routes(self.a, before, 0, len(frames) + 2 + 1)
+        # a burst of hits and misses with heartbeats: replies in frame order (L-16), hits in order (R-9)
+        burst, want, hits = [], [], []
+        for i in range(90):
+            hit = i % 3 == 0
+            zone = "b" if hit else "nowhere"
+            burst.append(message({"application": app, "ops": [op("/zone", "$eq", zone)]}, {"n": "m%d" % i},
+                                 nonce="m%d" % i))
+            (hits if hit else want).append("m%d" % i if hit else ("no_route", "m%d" % i))
+            if i % 7 == 0:
+                burst.append(self.hb(s))
+                want.append(("ack", None))
+        self.send_all(s, burst)
+        self.assertEqual(self.read_replies(s, len(want)), want)
+        self.assertEqual(self.received(rb, len(hits)), hits)
+        self.assert_no_reply(s)
+
+    def test_R3_R5_R1_selectors_keys_and_optional_pick_over_the_one_peers_clients(self):
+        app = uid("fsel")
+        loads = {"r1": 40, "r2": 10, "r3": 30, "r4": 20}
+        rs = [self.on(self.c, app, cid, metadata={"load": e("integer", v), "kind": e("string", "w")})
+              for cid, v in loads.items()]
+        s = self.on(self.a, uid("fselsend"), "s")
+        before = self.routes(self.a)
+        # $min -> r2 (10), $max -> r1 (40)
+        for selector, want in (("$min", "r2"), ("$max", "r1")):
+            for t in ("SEND", "BROADCAST"):
+                with self.subTest(selector=selector, t=t):
+                    q = {"application": app, "selector": {selector: "load"}}
+                    got = self.deliver(s, message(q, selector, nonce=selector, t=t), rs)
+                    self.assert_reached(got, rs, {list(loads).index(want)}, t, selector, selector)
+        # R-5: the rendezvous pick over the peer's members
+        members = [(app, cid) for cid in loads]
+        keys = ["key-%d" % i for i in range(12)]
+        for k in keys:
+            s.send_json(message({"application": app, "key": k}, {"key": k}, nonce=k))
+        got = self.fence_apps(s, rs)
+        for (cid, frames) in zip(loads, got):
+            self.assertEqual([f["d"]["nonce"] for f in frames],
+                             [k for k in keys if rendezvous_pick(k, members) == (app, cid)], "keys to %s" % cid)
+        # R-1 step 6: optional falls back to every client of the app
+        q = {"application": app, "ops": [op("/kind", "$eq", "none")], "optional": True}
+        got = self.deliver(s, message(q, "fb", t="BROADCAST"), rs)
+        self.assert_reached(got, rs, {0, 1, 2, 3}, "BROADCAST", "fb", None)
+        got = self.deliver(s, message(q, "fb1"), rs)
+        self.assertEqual(len(self.receivers(got, "SEND", "fb1", None)), 1)
+        self.assert_no_reply(s)
+        self.assert_routes(self.a, before, 0, 4 * 2 + len(keys) + 1 + 2 * 2)
+
+    def test_K7a_R9_order_holds_while_a_route_moves_between_forwarding_gathering_and_local(self):
+        # One sender streams to an app that only B has (forwarded); then C gets a client of it
+        # (gathered: two peers may have it), then B's and C's clients leave and A gets one (local),
+        # then A's leaves and B gets one again (forwarded). Every receiver gets its frames in order.
+        app = uid("fmove")
+        sub = self.on(self.a, uid("fmovesub"), "sub", receive_client_updates=True)
+        self.wait_event(sub, connected(sub))
+        s = self.on(self.a, uid("fmovesend"), "s")
+        target = {"application": app}
+        rb = self.on(self.b, app, "rb")
+        before = self.routes(self.a)
+        self.send_all(s, self.frames(target, "f", 150))
+        rc = self.on(self.c, app, "rc")  # ready once A knows that C may have it too
+        self.send_all(s, self.frames(target, "g", 150, t="BROADCAST"))
+        got_b = self.received(rb, 150) + self.received(rb, 150, t="BROADCAST")
+        self.assertEqual(got_b, ["f%d" % i for i in range(150)] + ["g%d" % i for i in range(150)])
+        self.assertEqual(self.received(rc, 150, t="BROADCAST"), ["g%d" % i for i in range(150)])
+        self.assert_routes(self.a, before, 150, 150)
+        rb.close()
+        rc.close()
+        self.wait_event(sub, disconnected(rb))
+        self.wait_event(sub, disconnected(rc))
+        ra = self.on(self.a, app, "ra")
+        self.send_all(s, self.frames(target, "h", 100))
+        self.assertEqual(self.received(ra, 100), ["h%d" % i for i in range(100)])
+        ra.close()
+        self.wait_event(sub, disconnected(ra))
+        rb2 = self.on(self.b, app, "rb2")
+        before = self.routes(self.a)
+        self.send_all(s, self.frames(target, "i", 100))
+        self.assertEqual(self.received(rb2, 100), ["i%d" % i for i in range(100)])
+        self.assert_routes(self.a, before, 0, 100)
+        self.assert_no_reply(s)
+
+    def test_K5_a_forwarded_route_to_a_peer_whose_last_client_left_is_no_route_and_nothing_is_lost(self):
+        app = uid("fgone")
+        sub = self.on(self.a, uid("fgonesub"), "sub", receive_client_updates=True)
+        self.wait_event(sub, connected(sub))
+        rb = self.on(self.b, app, "rb")
+        s = self.on(self.a, uid("fgonesend"), "s")
+        self.sent(s, message({"application": app}, 1, nonce="one"), rb, 1, "one")
+        rb.close()
+        self.wait_event(sub, disconnected(rb))
+        # B's p_app_gone may not be in yet (then the route is still forwarded): no_route either way
+        for i in range(20):
+            f = message({"application": app}, i, nonce="gone%d" % i)
+            s.send_json(f)
+            self.assert_no_route(s, f)
+        # and the app comes back on B: forwarded again, delivered
+        rb2 = self.on(self.b, app, "rb2")
+        self.sent(s, message({"application": app}, 2, nonce="two"), rb2, 2, "two")
+        self.assert_no_reply(s)
+        self.assert_alive()
+
+
+if __name__ == "__main__":
+    unittest.main()
