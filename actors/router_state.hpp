@@ -1,7 +1,8 @@
 #pragma once
-// The router's state, shared by its two halves: router.cpp (registry of
-// clients, client-update events, peers, K-7) and fanout.cpp (routing over
-// local apps and peer nodes, K-5). Private to actors/.
+// The router's state, shared by its parts: router.cpp (registry of
+// clients, client-update events, peers, K-7), fanout.cpp (routing over
+// local apps and peer nodes, K-5), peer_answers.cpp (what it answers to
+// peers) and peer_batch.cpp (what it sends them). Private to actors/.
 
 #include <deque>
 #include <functional>
@@ -133,6 +134,9 @@ using router_actor = caf::stateful_actor<router_state>;
 caf::response_promise on_route(router_actor* self, route_request& req);
 /// T-3: applications whose tags, pooled over the cluster, hold every tag.
 caf::result<std::vector<std::string>> on_discover(router_actor* self, const std::vector<std::string>& tags);
+
+// -- peer_answers.cpp ------------------------------------------------------------
+
 /// K-5, the peer side: deliver to some of this node's clients.
 void on_peer_deliver(router_actor* self, const std::string& json);
 /// K-5, the peer side: this node's answers (peer_answer JSON) to a batch of
