@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from cluster_support import ClusterCase  # noqa: E402  (puts tests/e2e on sys.path)
 from harness import RECV  # noqa: E402
+from routing_support import message  # noqa: E402
 import wsclient  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
@@ -37,6 +38,20 @@ class Base(ClusterCase):
         """`frame` from `sender` reaches `receiver` with the exact D-3 frame."""
         sender.send_json(frame)
         return self.recv_delivery(receiver, t, payload, nonce)
+
+    def assert_unroutable(self, sender, frames, droppable_target, receivers):
+        """D-5: each of `frames` gets no_route with the frame; a droppable SEND
+        and BROADCAST to `droppable_target` get nothing; `receivers` (every
+        client of their apps) got none of it."""
+        for f in frames:
+            with self.subTest(frame=f):
+                sender.send_json(f)
+                self.assert_no_route(sender, f)
+        for t in ("SEND", "BROADCAST"):
+            sender.send_json(message(dict(droppable_target, droppable=True), 6, nonce="drop", t=t))
+        self.assert_no_reply(sender)
+        self.assertEqual(self.fence_apps(sender, receivers), [[] for _ in receivers],
+                         "droppable/no_route frames must reach nobody")
 
     def wait_event(self, ws, want, timeout=RECV):
         """Read CLIENT_* events from subscriber `ws` until `want` (t, app, id);

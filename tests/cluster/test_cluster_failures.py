@@ -124,68 +124,55 @@ class PeerFrozen(Base):
 
 
 # =============================================================================
-class SwitchWhileAsking(Base):
-    """A query for an application no peer has is routed on the node alone
-    (app_directory::local_only). A sender's route that starts so while its
-    earlier route still waits on a peer must not overtake it (R-9)."""
+class FrozenPeerCase(Base):
+    """A sender's route that could take a shorter way (no peer, or one peer)
+    while its earlier route still waits on a frozen peer must not overtake
+    it (R-9)."""
 
     TIMEOUT = 6.0  # longer than a frozen peer takes to be dropped (K-3a: 2 s)
     SETTINGS = dict(cluster_support.SETTINGS, SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS=int(TIMEOUT * 1000))
 
-    def test_R9_K5_a_route_needing_no_peer_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
+    def assert_no_overtaking(self, receiver_node, frozen):
+        """A client of a new app on `receiver_node` and one on `frozen`; the
+        sender on node A. The first SEND (to the receiver) asks `frozen` and
+        waits for the timeout; once A dropped `frozen`, the second SEND could
+        go the short way and must still arrive second."""
         app = uid("switch")
         s = self.on(self.a, uid("wsend"), "s")
-        ra = self.on(self.a, app, "ra", metadata={"at": e("string", "a")})
-        self.on(self.b, app, "rb", metadata={"at": e("string", "b")})
-        to_a = lambda n: message({"application": app, "ops": [op("/at", "$eq", "a")]}, {"n": n}, nonce="a%d" % n)
-        self.sent(s, to_a(0), ra, {"n": 0}, "a0")
+        receiver = self.on(receiver_node, app, "r", metadata={"at": e("string", "r")})
+        self.on(frozen, app, "f", metadata={"at": e("string", "f")})
+        to_r = lambda n: message({"application": app, "ops": [op("/at", "$eq", "r")]}, {"n": n}, nonce="r%d" % n)
+        self.sent(s, to_r(0), receiver, {"n": 0}, "r0")
         t0 = time.time()
-        self.b.proc.send_signal(signal.SIGSTOP)
+        frozen.proc.send_signal(signal.SIGSTOP)
         try:
-            s.send_json(to_a(1))  # asks B, which has a client of the app: waits for the timeout
-            self.a.wait_line("peer down node=%s" % self.b.id, DROP_WITHIN + 3.0, since=t0)
-            s.send_json(to_a(2))  # no peer has the app now
-            got = [ra.recv_json(self.TIMEOUT + 3.0), ra.recv_json(RECV)]
+            s.send_json(to_r(1))  # asks the frozen peer, which has a client of the app: waits for the timeout
+            self.a.wait_line("peer down node=%s" % frozen.id, DROP_WITHIN + 3.0, since=t0)
+            s.send_json(to_r(2))
+            got = [receiver.recv_json(self.TIMEOUT + 3.0), receiver.recv_json(RECV)]
         finally:
-            self.b.proc.send_signal(signal.SIGCONT)
+            frozen.proc.send_signal(signal.SIGCONT)
         for f in got:
             self.assert_delivery(f, "SEND", f["d"]["payload"], f["d"]["nonce"])
-        self.assertEqual([f["d"]["nonce"] for f in got], ["a1", "a2"], "the later SEND overtook the earlier one")
-        self.assertGreaterEqual(time.time() - t0, self.TIMEOUT * 0.8, "the first SEND did not wait for B")
+        self.assertEqual([f["d"]["nonce"] for f in got], ["r1", "r2"], "the later SEND overtook the earlier one")
+        self.assertGreaterEqual(time.time() - t0, self.TIMEOUT * 0.8, "the first SEND did not wait for the peer")
         self.assert_no_reply(s)
 
 
-# =============================================================================
-class SwitchToForwarding(Base):
-    """A route for an application that only one peer may have is forwarded to
-    it (fanout.cpp, forward_peer). A sender's route that could be forwarded
-    while its earlier route still waits on another peer must not overtake
-    it (R-9)."""
+class SwitchWhileAsking(FrozenPeerCase):
+    """A query for an application no peer has is routed on the node alone
+    (app_directory::local_only)."""
 
-    TIMEOUT = SwitchWhileAsking.TIMEOUT
-    SETTINGS = SwitchWhileAsking.SETTINGS
+    def test_R9_K5_a_route_needing_no_peer_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
+        self.assert_no_overtaking(self.a, self.b)  # then no peer has the app
+
+
+class SwitchToForwarding(FrozenPeerCase):
+    """A route for an application that only one peer may have is forwarded to
+    it (fanout.cpp, forward_peer)."""
 
     def test_R9_K5_a_route_for_the_one_peer_left_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
-        app = uid("toward")
-        s = self.on(self.a, uid("fsend"), "s")
-        rb = self.on(self.b, app, "rb", metadata={"at": e("string", "b")})
-        self.on(self.c, app, "rc", metadata={"at": e("string", "c")})
-        to_b = lambda n: message({"application": app, "ops": [op("/at", "$eq", "b")]}, {"n": n}, nonce="b%d" % n)
-        self.sent(s, to_b(0), rb, {"n": 0}, "b0")
-        t0 = time.time()
-        self.c.proc.send_signal(signal.SIGSTOP)
-        try:
-            s.send_json(to_b(1))  # asks B and C, which both have a client of the app: waits for the timeout
-            self.a.wait_line("peer down node=%s" % self.c.id, DROP_WITHIN + 3.0, since=t0)
-            s.send_json(to_b(2))  # only B may have the app now
-            got = [rb.recv_json(self.TIMEOUT + 3.0), rb.recv_json(RECV)]
-        finally:
-            self.c.proc.send_signal(signal.SIGCONT)
-        for f in got:
-            self.assert_delivery(f, "SEND", f["d"]["payload"], f["d"]["nonce"])
-        self.assertEqual([f["d"]["nonce"] for f in got], ["b1", "b2"], "the later SEND overtook the earlier one")
-        self.assertGreaterEqual(time.time() - t0, self.TIMEOUT * 0.8, "the first SEND did not wait for C")
-        self.assert_no_reply(s)
+        self.assert_no_overtaking(self.b, self.c)  # then only B may have the app
 
 
 # =============================================================================

@@ -93,14 +93,7 @@ class ForwardingToOnePeer(BurstReplies, Base):
             message({"application": app, "selector": {"$min": "load"}}, 5, nonce="nr-5"),
         ]
         before = self.routes(self.a)
-        for f in frames:
-            with self.subTest(frame=f):
-                s.send_json(f)
-                self.assert_no_route(s, f)
-        for t in ("SEND", "BROADCAST"):
-            s.send_json(message({"application": app, "ops": nowhere, "droppable": True}, 6, nonce="drop", t=t))
-        self.assert_no_reply(s)
-        self.assertEqual(self.fence_apps(s, [rb]), [[]], "droppable/no_route frames must reach nobody")
+        self.assert_unroutable(s, frames, {"application": app, "ops": nowhere}, [rb])
         self.assert_routes(self.a, before, 0, len(frames) + 2 + 1)
         # a burst of hits and misses with heartbeats: replies in frame order (L-16), hits in order
         burst, want, hits = [], [], []
