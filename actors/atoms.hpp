@@ -95,6 +95,9 @@ using p_deliver_atom = caf::atom_constant<caf::atom("p_deliver")>;
 /// order: '1' when it reached a client (or was droppable), '0' when none
 /// matched. Routes forwarded to the one peer that may have the application.
 using p_routes_atom = caf::atom_constant<caf::atom("p_routes")>;
+/// (p_forwards): the sending node answers p_routes. Sent with every p_apps;
+/// a build without forwarding ignores it and is never forwarded to.
+using p_forwards_atom = caf::atom_constant<caf::atom("p_forwards")>;
 /// (flush): sent by the router to itself; what it queued for peers leaves.
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 /// (p_holds, app id, client id) -> bool: a healthy holder here (K-7)?

@@ -282,9 +282,10 @@ void apply_in_order(router_actor* self, const caf::actor_addr& sender, std::uint
 /// The peer a route may be forwarded to as it is, to be routed there
 /// (K-5 without the question and answer): a SEND or BROADCAST for one
 /// application that this node has no clients of and exactly one peer may
-/// have. The cluster's answer is then that peer's. Not while the sender's
-/// earlier routes still gather (this one would overtake their deliveries)
-/// or went to another peer. Null when the route must gather.
+/// have, and that peer said it answers forwarded routes. The cluster's
+/// answer is then that peer's. Not while the sender's earlier routes still
+/// gather (this one would overtake their deliveries) or went to another
+/// peer. Null when the route must gather.
 const std::string* forward_peer(router_state& st, const route_request& req, const caf::actor_addr& sender) {
   const auto& q = req.q;
   if ((req.kind != route_kind::send && req.kind != route_kind::broadcast) || q.scope != query::app_scope::exact ||
@@ -297,6 +298,8 @@ const std::string* forward_peer(router_state& st, const route_request& req, cons
         return nullptr;
       only = &id;
     }
+  if (only && !st.forwarders.count(*only)) // (a build without forwarding)
+    return nullptr;
   if (only && sender)
     if (auto it = st.in_flight.find(sender); it != st.in_flight.end() && !it->second.empty() &&
         it->second.back().via != *only)

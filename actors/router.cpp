@@ -71,6 +71,11 @@ void router_state::tell_gone_unless_held(caf::event_based_actor* self, const std
       self->send(endpoint, p_app_gone_atom::value, app_id);
 }
 
+void router_state::tell_apps(caf::event_based_actor* self, const caf::actor& endpoint) const {
+  self->send(endpoint, p_apps_atom::value, app_ids());
+  self->send(endpoint, p_forwards_atom::value);
+}
+
 bool router_state::may_have(const std::string& id, const query::query& q) const {
   // (tags resolve over every node's pooled tags, T-2)
   return q.scope != query::app_scope::exact || may_have_app(id, q.application);
@@ -321,9 +326,10 @@ caf::behavior router(router_actor* self, std::string node_name) {
       auto& st = self->state;
       st.peer_nodes[id] = endpoint.node();
       st.peer_apps.erase(id); // asked about everything until it tells
+      st.forwarders.erase(id);
       // Ours to it, and its to us: whichever side learns of the other last
       // gets through (the other side's message is dropped as not a peer's).
-      self->send(endpoint, p_apps_atom::value, st.app_ids());
+      st.tell_apps(self, endpoint);
       self->send(endpoint, p_apps_want_atom::value);
       st.peers[id] = std::move(endpoint);
       st.publish_peers();
@@ -335,6 +341,7 @@ caf::behavior router(router_actor* self, std::string node_name) {
       self->state.peers.erase(id);
       self->state.peer_nodes.erase(id);
       self->state.peer_apps.erase(id);
+      self->state.forwarders.erase(id);
       self->state.publish_peers();
     },
     [=](p_gathers_atom, const std::vector<std::string>& questions) -> caf::result<caf::message> {
@@ -371,7 +378,11 @@ caf::behavior router(router_actor* self, std::string node_name) {
       auto& st = self->state;
       if (const auto* peer = sending_peer(self))
         if (auto it = st.peers.find(*peer); it != st.peers.end())
-          self->send(it->second, p_apps_atom::value, st.app_ids());
+          st.tell_apps(self, it->second);
+    },
+    [=](p_forwards_atom) {
+      if (const auto* peer = sending_peer(self))
+        self->state.forwarders.insert(*peer);
     },
     [=](p_app_gone_atom, const std::string& app) {
       auto& st = self->state;

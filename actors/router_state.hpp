@@ -55,6 +55,8 @@ struct router_state {
   /// client left (p_app_gone). It may list apps the peer no longer has
   /// (asked for nothing), never miss one it has.
   std::map<std::string, std::set<std::string, std::less<>>> peer_apps;
+  /// The peers that said they answer forwarded routes (p_forwards).
+  std::set<std::string, std::less<>> forwarders;
   /// Identifies per application that asked the peers (K-7) and are not
   /// decided yet: for the peers the app counts as this node's meanwhile.
   std::map<std::string, int> admitting;
@@ -112,6 +114,9 @@ struct router_state {
   /// p_app_gone to every peer unless this node has a client of `app_id` or
   /// is admitting one.
   void tell_gone_unless_held(caf::event_based_actor* self, const std::string& app_id);
+  /// Tells a peer this node's applications, and that it answers forwarded
+  /// routes.
+  void tell_apps(caf::event_based_actor* self, const caf::actor& endpoint) const;
   /// Whether peer `id` must be asked about `q` (peer_apps).
   bool may_have(const std::string& id, const query::query& q) const;
   /// Whether peer `id` may have clients of `app_id` (or has not told).

@@ -1,0 +1,152 @@
+// The router with a fake peer on CAF's deterministic scheduler: which way a
+// route for an application only that peer has goes (K-5). A peer that said
+// it answers forwarded routes (p_forwards) gets the route as it is
+// (p_routes), and its answer decides the sender's reply; a peer that never
+// said so (a build without forwarding) is asked (p_gathers) and then gets
+// the delivery (p_deliver), as before forwarding existed.
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/log.hpp"
+#include "actors/router.hpp"
+#include "proto/peer_wire.hpp"
+#include "query/parse.hpp"
+#include "tests/support/deterministic.hpp"
+#include "tests/support/fixture_json.hpp"
+
+using namespace sy::actors;
+using sy::query::value;
+using sy::test::json;
+
+namespace {
+
+/// What the fake peer was sent.
+struct peer_log {
+  std::vector<std::vector<std::string>> routes;    // p_routes batches
+  std::vector<std::vector<std::string>> questions; // p_gathers batches
+  std::vector<std::string> deliveries;             // p_deliver entries
+};
+
+/// A peer node's router that has one client, `far`, of application `app`.
+/// With `forwards` it says it answers forwarded routes (each with `flag`);
+/// without, it never says so, like a build without forwarding.
+caf::behavior fake_peer(caf::event_based_actor* self, std::shared_ptr<peer_log> log, caf::actor router,
+                        std::string app, bool forwards, char flag) {
+  auto tell = [=] {
+    self->send(router, p_apps_atom::value, std::vector<std::string>{app});
+    if (forwards)
+      self->send(router, p_forwards_atom::value);
+  };
+  return {
+    [=](p_apps_atom, const std::vector<std::string>&) {},
+    [=](p_forwards_atom) {},
+    [=](p_apps_want_atom) { tell(); },
+    [=](p_gathers_atom, const std::vector<std::string>& qs) {
+      log->questions.push_back(qs);
+      sy::proto::peer_answer a;
+      a.filtered.push_back(sy::proto::peer_candidate{sy::query::candidate{app, "far", std::nullopt}, value{}});
+      return std::vector<std::string>(qs.size(), sy::proto::encode(a));
+    },
+    [=](p_deliver_atom, const std::vector<std::string>& ds) {
+      log->deliveries.insert(log->deliveries.end(), ds.begin(), ds.end());
+    },
+    [=](p_routes_atom, const std::vector<std::string>& rs) {
+      log->routes.push_back(rs);
+      return std::string(rs.size(), flag);
+    },
+  };
+}
+
+/// Sends one route request to the router and keeps the reply.
+caf::behavior asker(caf::event_based_actor* self, caf::actor router, route_request req,
+                    std::shared_ptr<std::string> reply) {
+  self->request(router, caf::infinite, route_atom::value, std::move(req)).then([=](const std::string& r) {
+    *reply = r;
+    self->quit();
+  });
+  return {};
+}
+
+route_request send_to(const std::string& app, value payload) {
+  route_request req;
+  req.kind = route_kind::send;
+  value target = json(R"({"ops":[{"path":"/n","op":"$eq","to":{"value":1}}]})");
+  target.set("application", value{app});
+  auto parsed = sy::query::parse_query(target);
+  REQUIRE(parsed.ok());
+  req.q = std::move(*parsed.parsed);
+  req.frame = value{sy::query::object{
+    {"d", value{sy::query::object{{"target", target}, {"payload", payload}, {"nonce", value{std::string("n1")}}}}}}};
+  return req;
+}
+
+struct cluster_of_two : sy::test::deterministic {
+  caf::actor router;
+  std::shared_ptr<peer_log> log = std::make_shared<peer_log>();
+
+  explicit cluster_of_two(bool forwards, char flag = '1') {
+    sy::log::set_level(sy::log::level::error);
+    router = own(spawn_router(sys, "test"));
+    auto peer = own(sys.spawn(fake_peer, log, router, std::string("far-app"), forwards, flag));
+    caf::anon_send(router, peer_up_atom::value, std::string("peer-1"), peer);
+    run();
+  }
+
+  std::string route(route_request req) {
+    auto reply = std::make_shared<std::string>("(none)");
+    own(sys.spawn(asker, router, std::move(req), reply));
+    run();
+    return *reply;
+  }
+};
+
+} // namespace
+
+TEST_SUITE("actors.router_peers") {
+
+TEST_CASE("a route for an app only a forwarding peer has goes to it as it is, and its answer is the reply") {
+  cluster_of_two c(true);
+  CHECK(c.route(send_to("far-app", json(R"({"k":[1,2]})"))) == "");
+  REQUIRE(c.log->routes.size() == 1);
+  REQUIRE(c.log->routes[0].size() == 1);
+  CHECK(c.log->questions.empty());
+  CHECK(c.log->deliveries.empty());
+  auto d = sy::proto::decode_peer_delivery(c.log->routes[0][0]);
+  REQUIRE(d);
+  CHECK(d->event == "SEND");
+  CHECK(d->nonce == value{std::string("n1")});
+  CHECK(json(d->raw_payload) == json(R"({"k":[1,2]})")); // (the peer keeps it as text)
+  CHECK(d->targets.empty());
+  CHECK(d->query.find("application")->as_string() == "far-app");
+}
+
+TEST_CASE("a forwarded route the peer found no client for is answered with no_route carrying the frame") {
+  cluster_of_two c(true, '0');
+  auto reply = c.route(send_to("far-app", value{std::string("p")}));
+  REQUIRE(c.log->routes.size() == 1);
+  value f = json(reply);
+  CHECK(f.find("op")->as_int() == 3);
+  CHECK(f.find("d")->find("error")->as_string() == "no_route");
+  CHECK(f.find("d")->find("extra_info")->find("d")->find("payload")->as_string() == "p");
+}
+
+TEST_CASE("a peer that never said it answers forwarded routes is asked and then gets the delivery") {
+  cluster_of_two c(false);
+  CHECK(c.route(send_to("far-app", value{std::int64_t{7}})) == "");
+  CHECK(c.log->routes.empty());
+  REQUIRE(c.log->questions.size() == 1);
+  REQUIRE(c.log->deliveries.size() == 1);
+  auto d = sy::proto::decode_peer_delivery(c.log->deliveries[0]);
+  REQUIRE(d);
+  CHECK(d->targets == std::vector<std::pair<std::string, std::string>>{{"far-app", "far"}});
+  CHECK(d->query.is_null());
+}
+
+} // TEST_SUITE
