@@ -230,17 +230,6 @@ std::shared_ptr<gathering> gathering_of(router_state& st, route_request& req, co
   return g;
 }
 
-/// The next gathering or forwarded route waiting may start: one has ended.
-void one_ended(router_state& st) {
-  --st.running;
-  if (!st.backlog.empty()) {
-    ++st.running;
-    auto next = std::move(st.backlog.front());
-    st.backlog.pop_front();
-    next();
-  }
-}
-
 /// Starts a gathering or forwarded route, or queues it: at most
 /// `max_running` are in flight, so a burst waits here rather than piling up
 /// on the peers until their answers time out.
@@ -253,11 +242,21 @@ void start_or_queue(router_state& st, std::function<void()> start) {
   }
 }
 
-/// Applies a cluster route's result (`apply`) in the order its sender sent
-/// the routes: now, or once the earlier ones are applied.
-void apply_in_order(router_actor* self, const caf::actor_addr& sender, std::uint64_t seq,
-                    std::function<void()> apply) {
+/// A gathering or forwarded route has its result (`apply`): the next one
+/// waiting may start, and the result is applied in the order its sender
+/// sent the routes (now, or once the earlier ones are applied; requests
+/// without a sender, from HTTP, have no order to keep).
+void route_done(router_actor* self, const caf::actor_addr& sender, std::uint64_t seq, std::function<void()> apply) {
   auto& s = self->state;
+  --s.running;
+  if (!s.backlog.empty()) {
+    ++s.running;
+    auto next = std::move(s.backlog.front());
+    s.backlog.pop_front();
+    next();
+  }
+  if (!sender)
+    return apply();
   auto it = s.in_flight.find(sender);
   if (it == s.in_flight.end())
     return;
@@ -353,8 +352,7 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
     gather_from(self, g, 0, false);
     return rp;
   }
-  // With peers: side by side, applied in each sender's order (requests
-  // without a sender, from HTTP, have no order to keep).
+  // With peers: side by side, applied in each sender's order (route_done).
   const std::string* via = forward_peer(st, req, sender);
   std::uint64_t seq = 0;
   if (sender) {
@@ -365,17 +363,12 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
     ++metrics::cluster_forwarded;
     auto shared = std::make_shared<route_request>(std::move(req));
     start_or_queue(st, [self, rp, shared, sender, seq, peer = *via]() mutable {
-      route_via_peer(self, peer, forwarded(*shared), [self, rp, shared, sender, seq](const bool* reached) mutable {
-        one_ended(self->state);
+      route_via_peer(self, peer, forwarded(*shared), [self, rp, shared, sender, seq](const char* flag) mutable {
         // (a peer that did not answer in time counts as having no match, as
         // when gathering)
-        std::function<void()> apply = [rp, shared, ok = reached && *reached]() mutable {
+        route_done(self, sender, seq, [rp, shared, ok = flag && *flag == '1']() mutable {
           rp.deliver(ok ? std::string{} : empty_result(*shared));
-        };
-        if (sender)
-          apply_in_order(self, sender, seq, std::move(apply));
-        else
-          apply();
+        });
       });
     });
     return rp;
@@ -383,12 +376,7 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   auto g = gathering_of(st, req, sender);
   g->async = true;
   g->done = [self, rp, sender, seq](gathering& gg) mutable {
-    one_ended(self->state);
-    std::function<void()> apply = [self, rp, g = gg.shared_from_this()]() mutable { rp.deliver(combine(self, *g)); };
-    if (sender)
-      apply_in_order(self, sender, seq, std::move(apply));
-    else
-      apply();
+    route_done(self, sender, seq, [self, rp, g = gg.shared_from_this()]() mutable { rp.deliver(combine(self, *g)); });
   };
   start_or_queue(st, [self, g] { gather_from(self, g, 0, true); });
   return rp;

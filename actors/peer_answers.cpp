@@ -59,26 +59,37 @@ void answer_question(router_actor* self, const std::string& json, std::function<
   gather_from(self, g, 0, false);
 }
 
+/// One answer to a batch from a peer: `result` goes back once each of the
+/// batch's parts has called done(), plus the one the caller calls after
+/// starting them all (so an empty batch is answered too).
+template <class Result>
+struct batch_answer {
+  Result result;
+  std::size_t pending;
+  caf::response_promise rp;
+  void done() {
+    if (--pending == 0)
+      rp.deliver(std::move(result));
+  }
+};
+
+template <class Result>
+std::shared_ptr<batch_answer<Result>> batch_of(router_actor* self, Result initial, std::size_t parts) {
+  return std::make_shared<batch_answer<Result>>(
+    batch_answer<Result>{std::move(initial), parts + 1, self->make_response_promise()});
+}
+
 } // namespace
 
 caf::response_promise on_peer_gathers(router_actor* self, const std::vector<std::string>& questions) {
-  auto rp = self->make_response_promise();
-  struct batch {
-    std::vector<std::string> answers;
-    std::size_t pending;
-  };
-  auto b = std::make_shared<batch>(batch{std::vector<std::string>(questions.size()), questions.size()});
-  if (questions.empty()) {
-    rp.deliver(std::move(b->answers));
-    return rp;
-  }
+  auto b = batch_of(self, std::vector<std::string>(questions.size()), questions.size());
   for (std::size_t i = 0; i < questions.size(); ++i)
-    answer_question(self, questions[i], [rp, b, i](std::string a) mutable {
-      b->answers[i] = std::move(a);
-      if (--b->pending == 0)
-        rp.deliver(std::move(b->answers));
+    answer_question(self, questions[i], [b, i](std::string a) {
+      b->result[i] = std::move(a);
+      b->done();
     });
-  return rp;
+  b->done();
+  return b->rp;
 }
 
 namespace {
@@ -96,22 +107,13 @@ route_request message_of(proto::peer_delivery& d) {
 } // namespace
 
 caf::response_promise on_peer_routes(router_actor* self, const std::vector<std::string>& routes) {
-  auto rp = self->make_response_promise();
-  struct batch {
-    std::string flags;
-    std::size_t pending;
-  };
-  auto b = std::make_shared<batch>(batch{std::string(routes.size(), '0'), routes.size() + 1});
-  auto settle = [rp, b]() mutable {
-    if (--b->pending == 0)
-      rp.deliver(std::move(b->flags));
-  };
+  auto b = batch_of(self, std::string(routes.size(), '0'), routes.size());
   for (std::size_t i = 0; i < routes.size(); ++i) {
     auto d = proto::decode_peer_delivery(routes[i]);
     auto parsed = d ? query::parse_query(d->query) : query::parse_result{};
     auto app = parsed.ok() ? self->state.apps.find(parsed.parsed->application) : self->state.apps.end();
     if (app == self->state.apps.end() || parsed.parsed->scope != query::app_scope::exact) {
-      settle(); // (no client of the application here: '0')
+      b->done(); // (no client of the application here: '0')
       continue;
     }
     auto req = message_of(*d);
@@ -119,15 +121,15 @@ caf::response_promise on_peer_routes(router_actor* self, const std::vector<std::
     req.forwarded = true;
     self->request(app->second, caf::infinite, route_atom::value, std::move(req))
       .then(
-        [b, i, settle](const std::string& reply) mutable {
+        [b, i](const std::string& reply) {
           if (reply.empty())
-            b->flags[i] = '1';
-          settle();
+            b->result[i] = '1';
+          b->done();
         },
-        [settle](caf::error&) mutable { settle(); });
+        [b](caf::error&) { b->done(); });
   }
-  settle(); // (the one counted for the loop: an empty batch is answered too)
-  return rp;
+  b->done();
+  return b->rp;
 }
 
 void on_peer_deliver(router_actor* self, const std::string& json) {

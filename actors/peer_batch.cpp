@@ -38,12 +38,39 @@ void deliver_to_peer(router_actor* self, const std::string& node, std::string de
 }
 
 void route_via_peer(router_actor* self, const std::string& node, std::string route,
-                    std::function<void(const bool*)> reached) {
+                    std::function<void(const char*)> reached) {
   auto& out = self->state.outgoing[node];
   out.routes.push_back(std::move(route));
   out.reached.push_back(std::move(reached));
   schedule_flush(self);
 }
+
+namespace {
+
+/// Tells every callback of a batch that no answer came.
+template <class Answer>
+void unanswered(const std::vector<std::function<void(const Answer*)>>& callbacks) {
+  for (const auto& cb : callbacks)
+    cb(nullptr);
+}
+
+/// One request for a whole batch: callback i gets element i of the reply
+/// (a vector of answers, or a string of flags), or null when the reply has
+/// none or the peer did not answer in time.
+template <class Reply, class Atom, class Answer>
+void request_batch(router_actor* self, const caf::actor& peer, Atom atom, std::vector<std::string> items,
+                   std::vector<std::function<void(const Answer*)>> callbacks) {
+  auto cbs = std::make_shared<std::vector<std::function<void(const Answer*)>>>(std::move(callbacks));
+  self->request(peer, self->state.peer_timeout, atom, std::move(items))
+    .then(
+      [cbs](const Reply& reply) {
+        for (std::size_t i = 0; i < cbs->size(); ++i)
+          (*cbs)[i](i < reply.size() ? &reply[i] : nullptr);
+      },
+      [cbs](caf::error&) { unanswered(*cbs); });
+}
+
+} // namespace
 
 void flush_peers(router_actor* self) {
   auto& st = self->state;
@@ -52,43 +79,19 @@ void flush_peers(router_actor* self) {
   st.outgoing.clear();
   for (auto& [node, out] : outgoing) {
     auto peer = st.peers.find(node);
-    if (peer == st.peers.end()) { // gone since: its questions go unanswered
-      for (auto& reached : out.reached)
-        reached(nullptr);
-      for (auto& answer : out.answers)
-        answer(nullptr);
+    if (peer == st.peers.end()) { // gone since: its routes and questions go unanswered
+      unanswered(out.reached);
+      unanswered(out.answers);
       continue;
     }
     if (!out.deliveries.empty())
       self->send(peer->second, p_deliver_atom::value, std::move(out.deliveries));
-    if (!out.routes.empty()) {
-      auto reached = std::make_shared<std::vector<std::function<void(const bool*)>>>(std::move(out.reached));
-      self->request(peer->second, st.peer_timeout, p_routes_atom::value, std::move(out.routes))
-        .then(
-          [reached](const std::string& flags) {
-            for (std::size_t i = 0; i < reached->size(); ++i) {
-              bool yes = i < flags.size() && flags[i] == '1';
-              (*reached)[i](i < flags.size() ? &yes : nullptr);
-            }
-          },
-          [reached](caf::error&) {
-            for (auto& r : *reached)
-              r(nullptr);
-          });
-    }
-    if (out.questions.empty())
-      continue;
-    auto answers = std::make_shared<std::vector<std::function<void(const std::string*)>>>(std::move(out.answers));
-    self->request(peer->second, st.peer_timeout, p_gathers_atom::value, std::move(out.questions))
-      .then(
-        [answers](const std::vector<std::string>& replies) {
-          for (std::size_t i = 0; i < answers->size(); ++i)
-            (*answers)[i](i < replies.size() ? &replies[i] : nullptr);
-        },
-        [answers](caf::error&) {
-          for (auto& answer : *answers)
-            answer(nullptr);
-        });
+    if (!out.routes.empty())
+      request_batch<std::string>(self, peer->second, p_routes_atom::value, std::move(out.routes),
+                                 std::move(out.reached));
+    if (!out.questions.empty())
+      request_batch<std::vector<std::string>>(self, peer->second, p_gathers_atom::value, std::move(out.questions),
+                                              std::move(out.answers));
   }
 }
 

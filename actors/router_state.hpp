@@ -87,7 +87,7 @@ struct router_state {
     std::vector<std::function<void(const std::string*)>> answers; // null = no answer
     std::vector<std::string> deliveries;
     std::vector<std::string> routes;
-    std::vector<std::function<void(const bool*)>> reached; // null = no answer
+    std::vector<std::function<void(const char*)>> reached; // its flag; null = no answer
   };
   std::map<std::string, peer_outgoing> outgoing;
   bool flush_due = false;
@@ -159,10 +159,11 @@ void ask_peer(router_actor* self, const std::string& node, std::string question,
               std::function<void(const std::string*)> answer);
 /// Queues a delivery for `node`.
 void deliver_to_peer(router_actor* self, const std::string& node, std::string delivery);
-/// Queues a forwarded route for `node`; `reached` gets whether a client
-/// there got it, or null when the peer did not answer in time (or is gone).
+/// Queues a forwarded route for `node`; `reached` gets its flag ('1': a
+/// client there got it), or null when the peer did not answer in time (or
+/// is gone).
 void route_via_peer(router_actor* self, const std::string& node, std::string route,
-                    std::function<void(const bool*)> reached);
+                    std::function<void(const char*)> reached);
 /// Sends everything queued, per peer in this order: one p_deliver message,
 /// one p_routes request, one p_gathers request (a sender's delivery decided
 /// before its forwarded route, and the route before a later question).
