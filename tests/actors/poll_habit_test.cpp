@@ -1,9 +1,12 @@
 // poll_habit: a thread polls once most of its idle times are short, keeps
-// polling over one late event, and stops on a quiet node.
+// polling over one late event, stops on a quiet node, and does not count a
+// poll that found work late as a reason to go on polling.
 
 #include <doctest/doctest.h>
 
 #include "actors/poll_habit.hpp"
+
+#include <chrono>
 
 using sy::actors::poll_habit;
 
@@ -37,4 +40,46 @@ TEST_CASE("alternating short and long idle times (a quiet node, two events a mes
     h.idled(false);
     CHECK_FALSE(h.polls());
   }
+}
+
+namespace {
+using namespace std::chrono_literals;
+
+/// Polls once with a poll of 200 ms; the work turns up after `after`.
+bool poll_finding_work_after(poll_habit& h, poll_habit::clock::duration after) {
+  auto from = poll_habit::clock::now();
+  return h.poll(from, 200ms, [&] { return poll_habit::clock::now() - from >= after; });
+}
+} // namespace
+
+TEST_CASE("a poll that finds work at once counts as a short idle time") {
+  poll_habit h;
+  h.idled(true);
+  h.idled(true);
+  REQUIRE(poll_finding_work_after(h, 0ms));
+  REQUIRE(poll_finding_work_after(h, 0ms));
+  h.idled(false); // 4 - 2: still polling
+  CHECK(h.polls());
+}
+
+TEST_CASE("a poll that finds work late (after 2/5 of the poll) counts for nothing") {
+  poll_habit h;
+  h.idled(true);
+  h.idled(true);
+  REQUIRE(poll_finding_work_after(h, 100ms));
+  REQUIRE(poll_finding_work_after(h, 100ms));
+  CHECK(h.polls());
+  h.idled(false); // 2 - 2: the late finds did not raise the score
+  CHECK_FALSE(h.polls());
+}
+
+TEST_CASE("a poll that finds nothing returns false and does not count: the caller sleeps and calls woke") {
+  poll_habit h;
+  h.idled(true);
+  h.idled(true);
+  auto from = poll_habit::clock::now();
+  CHECK_FALSE(h.poll(from, 1ms, [] { return false; }));
+  CHECK(poll_habit::clock::now() - from >= 1ms);
+  h.woke(from, 1ms); // longer than the poll: 2 - 2
+  CHECK_FALSE(h.polls());
 }
