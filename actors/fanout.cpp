@@ -7,6 +7,12 @@
 //                                           -> forward it there (p_routes),
 //                                              the peer routes and answers
 //                                              whether a client matched
+//                 a BROADCAST without selector or optional
+//                                           -> spread it: this node's app and
+//                                              every peer that may have it
+//                                              route it over their own
+//                                              clients (p_routes), answers
+//                                              combined
 //                 else gather the relevant local apps, then ask the peers
 //                 that may have candidates at once (each within
 //                 SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS), combine: tags
@@ -306,6 +312,48 @@ const std::string* forward_peer(router_state& st, const route_request& req, cons
   return only;
 }
 
+/// The marker of a spread route in router_state::ordered_route::via.
+constexpr const char* spread_via = "*";
+
+/// The peers a BROADCAST may be spread to as it is, each routing it over its
+/// own clients while this node's app does the same here: one application,
+/// no selector and no `optional` (both need every candidate in one place),
+/// and every peer that may have the application answers forwarded routes.
+/// Not while one of the sender's earlier routes still gathers (a gathering
+/// delivers when it is applied: this one would overtake it). Empty when the
+/// route must gather.
+std::vector<std::string> spread_peers(router_state& st, const route_request& req, const caf::actor_addr& sender) {
+  const auto& q = req.q;
+  if (req.kind != route_kind::broadcast || q.scope != query::app_scope::exact || q.selector || q.optional)
+    return {};
+  if (sender)
+    if (auto it = st.in_flight.find(sender); it != st.in_flight.end() && !it->second.empty() &&
+        it->second.back().via.empty()) // (the last one in flight is a gathering, or one is before it)
+      return {};
+  std::vector<std::string> out;
+  for (const auto& [id, endpoint] : st.peers)
+    if (st.may_have_app(id, q.application)) {
+      if (!st.forwarders.count(id)) // (a build without forwarding)
+        return {};
+      out.push_back(id);
+    }
+  return out;
+}
+
+/// Whether some of a spread route's routers reached a client, and the
+/// sender's own copy when this node's app delivered one; `apply` once
+/// the app and every peer answered.
+struct spread_tally {
+  std::size_t pending;
+  bool reached = false;
+  std::string own;
+  std::function<void(spread_tally&)> apply;
+  void done() {
+    if (--pending == 0)
+      apply(*this);
+  }
+};
+
 /// What a forwarded route tells the peer: the message and its query.
 std::string forwarded(const route_request& req) {
   proto::peer_delivery d;
@@ -354,10 +402,47 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   }
   // With peers: side by side, applied in each sender's order (route_done).
   const std::string* via = forward_peer(st, req, sender);
+  auto spread = via ? std::vector<std::string>{} : spread_peers(st, req, sender);
   std::uint64_t seq = 0;
   if (sender) {
     seq = ++st.next_seq[sender];
-    st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}, via ? *via : std::string{}});
+    st.in_flight[sender].push_back(
+      router_state::ordered_route{seq, false, {}, via ? *via : spread.empty() ? std::string{} : spread_via});
+  }
+  if (!spread.empty()) {
+    ++metrics::cluster_spread;
+    auto shared = std::make_shared<route_request>(std::move(req));
+    start_or_queue(st, [self, rp, shared, sender, seq, peers = std::move(spread)]() mutable {
+      auto tally = std::make_shared<spread_tally>(spread_tally{peers.size() + 1, false, {}, {}});
+      tally->apply = [self, rp, shared, sender, seq](spread_tally& t) mutable {
+        route_done(self, sender, seq, [rp, shared, reached = t.reached, own = std::move(t.own)]() mutable {
+          rp.deliver(reached ? std::move(own) : empty_result(*shared));
+        });
+      };
+      auto text = forwarded(*shared);
+      for (const auto& peer : peers)
+        route_via_peer(self, peer, text, [tally](const char* flag) {
+          // (a peer that did not answer in time counts as having no match)
+          tally->reached |= flag && *flag == '1';
+          tally->done();
+        });
+      auto app = self->state.apps.find(shared->q.application);
+      if (app == self->state.apps.end())
+        return tally->done();
+      route_request here = *shared;
+      here.forwarded = true; // a miss answers forwarded_miss, not no_route
+      self->request(app->second, caf::infinite, route_atom::value, std::move(here))
+        .then(
+          [tally](std::string& reply) {
+            if (reply != forwarded_miss) {
+              tally->reached = true;
+              tally->own = std::move(reply); // (empty, or the sender's own copy)
+            }
+            tally->done();
+          },
+          [tally](caf::error&) { tally->done(); });
+    });
+    return rp;
   }
   if (via) {
     ++metrics::cluster_forwarded;

@@ -134,6 +134,7 @@ std::string render() {
          "# TYPE singyeong_cluster_routes_total counter\n";
   out += "singyeong_cluster_routes_total{how=\"gathered\"} " + std::to_string(cluster_gathered) + "\n";
   out += "singyeong_cluster_routes_total{how=\"forwarded\"} " + std::to_string(cluster_forwarded) + "\n";
+  out += "singyeong_cluster_routes_total{how=\"spread\"} " + std::to_string(cluster_spread) + "\n";
   line(out, "singyeong_http_requests_total", "counter", "HTTP requests answered", http_requests);
   out += "# HELP singyeong_errors_total error frames sent, by catalogue entry\n"
          "# TYPE singyeong_errors_total counter\n";

@@ -26,9 +26,12 @@ alignas(64) inline counter no_route{0};
 alignas(64) inline counter slow_consumers{0};
 alignas(64) inline counter http_requests{0};
 /// Routes that needed peers (K-5): gathered (asked every peer that may have
-/// candidates) or forwarded (sent to the one peer that may, to route there).
+/// candidates), forwarded (sent to the one peer that may, to route there)
+/// or spread (a BROADCAST sent to every peer that may, each routing it over
+/// its own clients as this node does).
 alignas(64) inline counter cluster_gathered{0};
 alignas(64) inline counter cluster_forwarded{0};
+alignas(64) inline counter cluster_spread{0};
 
 /// Counts one error frame sent, by its catalogue text (interpolations
 /// folded: "already registered", "invalid client op", …).

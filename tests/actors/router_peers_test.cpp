@@ -1,9 +1,11 @@
 // The router with a fake peer on CAF's deterministic scheduler: which way a
-// route for an application only that peer has goes (K-5). A peer that said
-// it answers forwarded routes (p_forwards) gets the route as it is
-// (p_routes), and its answer decides the sender's reply; a peer that never
-// said so (a build without forwarding) is asked (p_gathers) and then gets
-// the delivery (p_deliver), as before forwarding existed.
+// route for an application that peer has goes (K-5). A peer that said it
+// answers forwarded routes (p_forwards) gets the route as it is (p_routes),
+// and its answer decides the sender's reply; so does a BROADCAST for an app
+// this node has clients of too (spread: this node routes it over its own).
+// A peer that never said so (a build without forwarding) is asked
+// (p_gathers) and then gets the delivery (p_deliver), as before forwarding
+// existed.
 
 #include <doctest/doctest.h>
 
@@ -13,12 +15,16 @@
 
 #include <caf/all.hpp>
 
+#include "actors/alarm.hpp"
 #include "actors/atoms.hpp"
+#include "actors/client.hpp"
 #include "actors/log.hpp"
+#include "actors/options.hpp"
 #include "actors/router.hpp"
 #include "proto/peer_wire.hpp"
 #include "query/parse.hpp"
 #include "tests/support/deterministic.hpp"
+#include "tests/support/fake_outbox.hpp"
 #include "tests/support/fixture_json.hpp"
 
 using namespace sy::actors;
@@ -61,6 +67,8 @@ caf::behavior fake_peer(caf::event_based_actor* self, std::shared_ptr<peer_log> 
       log->routes.push_back(rs);
       return std::string(rs.size(), flag);
     },
+    [=](p_holds_atom, const std::string&, const std::string&) { return false; }, // (K-7: not here)
+    [=](p_event_atom, const std::string&, const std::string&, const std::string&) {},
   };
 }
 
@@ -74,10 +82,11 @@ caf::behavior asker(caf::event_based_actor* self, caf::actor router, route_reque
   return {};
 }
 
-route_request send_to(const std::string& app, value payload) {
+route_request send_to(const std::string& app, value payload, route_kind kind = route_kind::send,
+                      const char* ops = R"([{"path":"/n","op":"$eq","to":{"value":1}}])", const char* more = "") {
   route_request req;
-  req.kind = route_kind::send;
-  value target = json(R"({"ops":[{"path":"/n","op":"$eq","to":{"value":1}}]})");
+  req.kind = kind;
+  value target = json(std::string(R"({"ops":)") + ops + more + "}");
   target.set("application", value{app});
   auto parsed = sy::query::parse_query(target);
   REQUIRE(parsed.ok());
@@ -106,6 +115,37 @@ struct cluster_of_two : sy::test::deterministic {
     return *reply;
   }
 };
+
+/// The same, and a client of "far-app" on this node too, "near" (n = 2).
+struct cluster_of_two_with_a_client_here : cluster_of_two {
+  std::shared_ptr<sy::test::fake_outbox> out = std::make_shared<sy::test::fake_outbox>();
+
+  explicit cluster_of_two_with_a_client_here(bool forwards, char flag = '1') : cluster_of_two(forwards, flag) {
+    sy::actors::options o;
+    o.alarm = own(spawn_alarm(sys));
+    auto client = own(spawn_client(sys, out, connection_info{sy::proto::encoding::json, "127.0.0.1"}, router,
+                                   std::make_shared<const sy::actors::options>(std::move(o))));
+    run();
+    caf::anon_send(client, frame_atom::value,
+                   std::string(R"({"op":1,"d":{"client_id":"near","application_id":"far-app",)"
+                               R"("metadata":{"n":{"type":"integer","value":2}}}})"));
+    run();
+    REQUIRE(out->count() == 2); // hello, ready
+    REQUIRE(out->frame(1).find("op")->as_int() == 2);
+  }
+
+  /// The payloads of the BROADCASTs "near" got.
+  std::vector<value> got_here() const {
+    std::vector<value> payloads;
+    for (const auto& f : out->frames())
+      if (const auto* t = f.find("t"); t && t->is_string() && t->as_string() == "BROADCAST")
+        payloads.push_back(*f.find("d")->find("payload"));
+    return payloads;
+  }
+};
+
+constexpr const char* everyone = "[]";
+constexpr const char* n_is_2 = R"([{"path":"/n","op":"$eq","to":{"value":2}}])";
 
 } // namespace
 
@@ -147,6 +187,62 @@ TEST_CASE("a peer that never said it answers forwarded routes is asked and then 
   REQUIRE(d);
   CHECK(d->targets == std::vector<std::pair<std::string, std::string>>{{"far-app", "far"}});
   CHECK(d->query.is_null());
+}
+
+TEST_CASE("a BROADCAST for an app a forwarding peer and this node have goes to the peer as it is and here") {
+  cluster_of_two_with_a_client_here c(true, '0');
+  CHECK(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast, everyone)) == "");
+  CHECK(c.got_here() == std::vector<value>{value{std::string("b")}});
+  REQUIRE(c.log->routes.size() == 1);
+  REQUIRE(c.log->routes[0].size() == 1);
+  CHECK(c.log->questions.empty());
+  CHECK(c.log->deliveries.empty());
+  auto d = sy::proto::decode_peer_delivery(c.log->routes[0][0]);
+  REQUIRE(d);
+  CHECK(d->event == "BROADCAST");
+  CHECK(d->nonce == value{std::string("n1")});
+  CHECK(d->query.find("application")->as_string() == "far-app");
+}
+
+TEST_CASE("a spread BROADCAST is no_route only when neither this node nor the peer found a client") {
+  {
+    cluster_of_two_with_a_client_here c(true, '0');
+    value f = json(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast)));
+    CHECK(f.find("op")->as_int() == 3);
+    CHECK(f.find("d")->find("error")->as_string() == "no_route");
+    CHECK(c.got_here().empty());
+    CHECK(c.log->routes.size() == 1);
+  }
+  {
+    cluster_of_two_with_a_client_here c(true, '1'); // (the peer's hit)
+    CHECK(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast)) == "");
+    CHECK(c.got_here().empty());
+  }
+  {
+    cluster_of_two_with_a_client_here c(true, '0'); // (this node's hit)
+    CHECK(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast, n_is_2)) == "");
+    CHECK(c.got_here().size() == 1);
+  }
+}
+
+TEST_CASE("a BROADCAST for an app this node and a peer without forwarding have is gathered") {
+  cluster_of_two_with_a_client_here c(false);
+  CHECK(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast, everyone)) == "");
+  CHECK(c.got_here().size() == 1);
+  CHECK(c.log->routes.empty());
+  CHECK(c.log->questions.size() == 1);
+  REQUIRE(c.log->deliveries.size() == 1);
+  CHECK(sy::proto::decode_peer_delivery(c.log->deliveries[0])->targets ==
+        std::vector<std::pair<std::string, std::string>>{{"far-app", "far"}});
+}
+
+TEST_CASE("a SEND, or a BROADCAST with a selector, for an app a peer and this node have is gathered") {
+  cluster_of_two_with_a_client_here c(true);
+  CHECK(c.route(send_to("far-app", value{std::string("s")}, route_kind::send, everyone)) == "");
+  CHECK(c.route(send_to("far-app", value{std::string("m")}, route_kind::broadcast, everyone,
+                        R"(,"selector":{"$max":"n"})")) == "");
+  CHECK(c.log->routes.empty());
+  CHECK(c.log->questions.size() == 2);
 }
 
 } // TEST_SUITE

@@ -2,14 +2,18 @@
 // the receivers on another (issue 5's cross-node figure); give the same port
 // twice for the single-node figure with the same generator. Not a ctest.
 //
-//   cross_node_bench SENDER_PORT RECEIVER_PORT [SECONDS=5] [RECEIVERS=100] [SENDERS=4] [WINDOW=256]
+//   cross_node_bench SENDER_PORT RECEIVER_PORT[,PORT...] [SECONDS=5] [RECEIVERS=100] [SENDERS=4] [WINDOW=256]
 //
 // Like peerbench W1: receiver i identifies in application "xbench" with
-// metadata id=i; each sender sends SENDs to `/id $eq k`, k round-robin, and
-// keeps at most WINDOW messages undelivered (closed loop on delivery, so
-// queues stay bounded). Prints deliveries per second over the measured
-// window (after one second of warm-up) and any op 3 errors.
+// metadata id=i (on the receiver ports in turn); each sender sends SENDs to
+// `/id $eq k`, k round-robin, and keeps at most WINDOW messages undelivered
+// (closed loop on delivery, so queues stay bounded). With XB_GROUP=G, like
+// W3: receiver i has group=i/G and each sender BROADCASTs to `/group $eq g`,
+// g round-robin, with WINDOW broadcasts (G deliveries each) undelivered; a
+// group then spans the receiver ports. Prints deliveries per second over the
+// measured window (after one second of warm-up) and any op 3 errors.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -81,7 +85,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto arg = [&](int i, long dflt) { return argc > i ? std::atol(argv[i]) : dflt; };
-  auto send_port = static_cast<unsigned short>(arg(1, 0)), recv_port = static_cast<unsigned short>(arg(2, 0));
+  auto send_port = static_cast<unsigned short>(arg(1, 0));
+  std::vector<unsigned short> recv_ports;
+  for (const char* p = argv[2]; *p;) {
+    recv_ports.push_back(static_cast<unsigned short>(std::strtoul(p, const_cast<char**>(&p), 10)));
+    if (*p == ',')
+      ++p;
+    else if (*p)
+      return 2;
+  }
+  long group = std::getenv("XB_GROUP") ? std::atol(std::getenv("XB_GROUP")) : 0;
   double seconds = static_cast<double>(arg(3, 5));
   int n_recv = static_cast<int>(arg(4, 100)), n_send = static_cast<int>(arg(5, 4));
   long window = arg(6, 256);
@@ -91,10 +104,12 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<receiver>> receivers;
   for (int i = 0; i < n_recv; ++i)
     receivers.push_back(std::make_unique<receiver>(receiver{
-      open(rio, recv_port,
+      open(rio, recv_ports[static_cast<std::size_t>(i) % recv_ports.size()],
            identify("r" + tag + "-" + std::to_string(i), "xbench",
-                    R"({"id":{"type":"integer","value":)" + std::to_string(i) + "}}")),
+                    R"({"id":{"type":"integer","value":)" + std::to_string(i)
+                      + R"(},"group":{"type":"integer","value":)" + std::to_string(group ? i / group : 0) + "}}")),
       {}}));
+  long groups = group ? std::max(1L, n_recv / group) : 0;
   for (auto& r : receivers)
     r->read();
   std::thread reader{[&] { rio.run(); }};
@@ -107,12 +122,16 @@ int main(int argc, char** argv) {
       asio::io_context io;
       auto s = open(io, send_port, identify("s" + tag + "-" + std::to_string(j), "xbench-tx", "{}"));
       for (long k = j; !stop; k += n_send) {
-        while (sent - delivered - errors >= window * n_send && !stop)
+        long copies = group ? group : 1;
+        while (sent - delivered - errors >= window * n_send * copies && !stop)
           std::this_thread::yield();
-        std::string frame = R"({"op":4,"t":"SEND","d":{"target":{"application":"xbench","ops":[{"path":"/id","op":"$eq","to":{"value":)"
-                            + std::to_string(k % n_recv) + R"(}}]},"payload":{"p":")" + pad + R"("}}})";
+        std::string frame = std::string(R"({"op":4,"t":")") + (group ? "BROADCAST" : "SEND")
+                            + R"(","d":{"target":{"application":"xbench","ops":[{"path":")"
+                            + (group ? "/group" : "/id") + R"(","op":"$eq","to":{"value":)"
+                            + std::to_string(group ? k % groups : k % n_recv) + R"(}}]},"payload":{"p":")" + pad
+                            + R"("}}})";
         s.write(asio::buffer(frame));
-        ++sent;
+        sent += copies;
       }
     });
 
@@ -125,8 +144,9 @@ int main(int argc, char** argv) {
   stop = true;
   for (auto& t : senders)
     t.join();
-  std::printf("%.0f msg/s delivered (%ld in %.2f s), %ld errors, %d receivers on port %u, %d senders on port %u\n",
-              (d1 - d0) / took, d1 - d0, took, errors.load(), n_recv, recv_port, n_send, send_port);
+  std::printf("%.0f msg/s delivered (%ld in %.2f s), %ld errors, %d receivers on port %s, %d senders on port %u%s\n",
+              (d1 - d0) / took, d1 - d0, took, errors.load(), n_recv, argv[2], n_send, send_port,
+              group ? (", broadcast to groups of " + std::to_string(group)).c_str() : "");
   std::fflush(stdout);
   std::_Exit(errors ? 1 : 0); // the receivers' sockets close with the process
 }
