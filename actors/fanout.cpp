@@ -3,6 +3,7 @@
 //   single node:  exact app / resolved tags -> delegate to that app actor
 //                 application absent        -> gather every app, combine, pick
 //   with peers:   no peer may have the app -> as on a single node
+//   (which of the next three: plan_for_peers, forwarding.cpp)
 //                 only one peer may have it, none here (SEND, BROADCAST)
 //                                           -> forward it there (p_routes),
 //                                              the peer routes and answers
@@ -284,62 +285,6 @@ void route_done(router_actor* self, const caf::actor_addr& sender, std::uint64_t
   }
 }
 
-/// The peer a route may be forwarded to as it is, to be routed there
-/// (K-5 without the question and answer): a SEND or BROADCAST for one
-/// application that this node has no clients of and exactly one peer may
-/// have, and that peer said it answers forwarded routes. The cluster's
-/// answer is then that peer's. Not while the sender's earlier routes still
-/// gather (this one would overtake their deliveries) or went to another
-/// peer. Null when the route must gather.
-const std::string* forward_peer(router_state& st, const route_request& req, const caf::actor_addr& sender) {
-  const auto& q = req.q;
-  if ((req.kind != route_kind::send && req.kind != route_kind::broadcast) || q.scope != query::app_scope::exact ||
-      st.has_clients(q.application))
-    return nullptr;
-  const std::string* only = nullptr;
-  for (const auto& [id, endpoint] : st.peers)
-    if (st.may_have_app(id, q.application)) {
-      if (only)
-        return nullptr;
-      only = &id;
-    }
-  if (only && !st.forwarders.count(*only)) // (a build without forwarding)
-    return nullptr;
-  if (only && sender)
-    if (auto it = st.in_flight.find(sender); it != st.in_flight.end() && !it->second.empty() &&
-        it->second.back().via != *only)
-      return nullptr;
-  return only;
-}
-
-/// The marker of a spread route in router_state::ordered_route::via.
-constexpr const char* spread_via = "*";
-
-/// The peers a BROADCAST may be spread to as it is, each routing it over its
-/// own clients while this node's app does the same here: one application,
-/// no selector and no `optional` (both need every candidate in one place),
-/// and every peer that may have the application answers forwarded routes.
-/// Not while one of the sender's earlier routes still gathers (a gathering
-/// delivers when it is applied: this one would overtake it). Empty when the
-/// route must gather.
-std::vector<std::string> spread_peers(router_state& st, const route_request& req, const caf::actor_addr& sender) {
-  const auto& q = req.q;
-  if (req.kind != route_kind::broadcast || q.scope != query::app_scope::exact || q.selector || q.optional)
-    return {};
-  if (sender)
-    if (auto it = st.in_flight.find(sender); it != st.in_flight.end() && !it->second.empty() &&
-        it->second.back().via.empty()) // (the last one in flight is a gathering, or one is before it)
-      return {};
-  std::vector<std::string> out;
-  for (const auto& [id, endpoint] : st.peers)
-    if (st.may_have_app(id, q.application)) {
-      if (!st.forwarders.count(id)) // (a build without forwarding)
-        return {};
-      out.push_back(id);
-    }
-  return out;
-}
-
 /// Whether some of a spread route's routers reached a client, and the
 /// sender's own copy when this node's app delivered one; `apply` once
 /// the app and every peer answered.
@@ -353,19 +298,6 @@ struct spread_tally {
       apply(*this);
   }
 };
-
-/// What a forwarded route tells the peer: the message and its query.
-std::string forwarded(const route_request& req) {
-  proto::peer_delivery d;
-  d.event = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
-  d.nonce = req.nonce();
-  if (req.raw_payload.empty())
-    d.payload = req.payload();
-  else
-    d.raw_payload = req.raw_payload;
-  d.query = req.target();
-  return proto::encode(d);
-}
 
 } // namespace
 
@@ -401,18 +333,16 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
     return rp;
   }
   // With peers: side by side, applied in each sender's order (route_done).
-  const std::string* via = forward_peer(st, req, sender);
-  auto spread = via ? std::vector<std::string>{} : spread_peers(st, req, sender);
+  auto plan = plan_for_peers(st, req, sender);
   std::uint64_t seq = 0;
   if (sender) {
     seq = ++st.next_seq[sender];
-    st.in_flight[sender].push_back(
-      router_state::ordered_route{seq, false, {}, via ? *via : spread.empty() ? std::string{} : spread_via});
+    st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}, plan.via()});
   }
-  if (!spread.empty()) {
+  if (plan.how == peer_plan::spread) {
     ++metrics::cluster_spread;
     auto shared = std::make_shared<route_request>(std::move(req));
-    start_or_queue(st, [self, rp, shared, sender, seq, peers = std::move(spread)]() mutable {
+    start_or_queue(st, [self, rp, shared, sender, seq, peers = std::move(plan.peers)]() mutable {
       auto tally = std::make_shared<spread_tally>(spread_tally{peers.size() + 1, false, {}, {}});
       tally->apply = [self, rp, shared, sender, seq](spread_tally& t) mutable {
         route_done(self, sender, seq, [rp, shared, reached = t.reached, own = std::move(t.own)]() mutable {
@@ -444,10 +374,10 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
     });
     return rp;
   }
-  if (via) {
+  if (plan.how == peer_plan::forward) {
     ++metrics::cluster_forwarded;
     auto shared = std::make_shared<route_request>(std::move(req));
-    start_or_queue(st, [self, rp, shared, sender, seq, peer = *via]() mutable {
+    start_or_queue(st, [self, rp, shared, sender, seq, peer = std::move(plan.peers[0])]() mutable {
       route_via_peer(self, peer, forwarded(*shared), [self, rp, shared, sender, seq](const char* flag) mutable {
         // (a peer that did not answer in time counts as having no match, as
         // when gathering)

@@ -1,8 +1,9 @@
 #pragma once
 // The router's state, shared by its parts: router.cpp (registry of
 // clients, client-update events, peers, K-7), fanout.cpp (routing over
-// local apps and peer nodes, K-5), peer_answers.cpp (what it answers to
-// peers) and peer_batch.cpp (what it sends them). Private to actors/.
+// local apps and peer nodes, K-5), forwarding.cpp (which routes go to peers
+// as they are), peer_answers.cpp (what it answers to peers) and
+// peer_batch.cpp (what it sends them). Private to actors/.
 
 #include <deque>
 #include <functional>
@@ -139,6 +140,25 @@ using router_actor = caf::stateful_actor<router_state>;
 caf::response_promise on_route(router_actor* self, route_request& req);
 /// T-3: applications whose tags, pooled over the cluster, hold every tag.
 caf::result<std::vector<std::string>> on_discover(router_actor* self, const std::vector<std::string>& tags);
+
+// -- forwarding.cpp --------------------------------------------------------------
+
+/// How a route that may need peers goes to them (K-5).
+struct peer_plan {
+  enum how_t { gather, forward, spread } how = gather;
+  /// forward: the one peer; spread: every peer that may have the application.
+  std::vector<std::string> peers;
+  /// What router_state::ordered_route::via records for it (empty: gathered).
+  std::string via() const;
+};
+
+/// Forward when the application is only on one peer that answers forwarded
+/// routes; spread a BROADCAST without selector or `optional` when every
+/// peer that may have the app does; else gather. Never past a gathering of
+/// the same sender still in flight (it delivers when it is applied).
+peer_plan plan_for_peers(const router_state& st, const route_request& req, const caf::actor_addr& sender);
+/// What a forwarded or spread route tells the peer: the message and its query.
+std::string forwarded(const route_request& req);
 
 // -- peer_answers.cpp ------------------------------------------------------------
 

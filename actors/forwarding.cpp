@@ -1,0 +1,90 @@
+// Which routes leave for peers as they are (K-5 without the question and
+// answer), to be routed there over the peer's own clients: forwarded to the
+// one peer that may have the application, or, for a BROADCAST, spread to
+// every node that may. What is left is gathered (fanout.cpp).
+
+#include <optional>
+
+#include "actors/router_state.hpp"
+#include "proto/peer_wire.hpp"
+
+namespace sy::actors {
+
+namespace {
+
+/// The marker of a spread route in router_state::ordered_route::via.
+constexpr const char* spread_via = "*";
+
+/// The peers that may have clients of `app` (K-5's peer_apps), when each
+/// said it answers forwarded routes; nullopt when one did not (a build
+/// without forwarding: it is asked instead).
+std::optional<std::vector<std::string>> forwarding_peers(const router_state& st, const std::string& app) {
+  std::vector<std::string> out;
+  for (const auto& [id, endpoint] : st.peers)
+    if (st.may_have_app(id, app)) {
+      if (!st.forwarders.count(id))
+        return std::nullopt;
+      out.push_back(id);
+    }
+  return out;
+}
+
+/// What the sender's last route still in flight recorded as its `via`;
+/// null when none is in flight.
+const std::string* last_via(const router_state& st, const caf::actor_addr& sender) {
+  if (!sender)
+    return nullptr;
+  auto it = st.in_flight.find(sender);
+  return it == st.in_flight.end() || it->second.empty() ? nullptr : &it->second.back().via;
+}
+
+} // namespace
+
+std::string peer_plan::via() const {
+  switch (how) {
+    case forward: return peers[0];
+    case spread: return spread_via;
+    case gather: break;
+  }
+  return {};
+}
+
+// A route that is applied later than an earlier one of the same sender is
+// fine, one delivered earlier is not: a gathering delivers when it is
+// applied (in the sender's order), a forwarded or spread route when the
+// nodes route it. So neither goes past a gathering still in flight, and a
+// forward only follows forwards to the same peer (the last in flight says
+// what all before it are). A spread one may follow forwards and spreads:
+// each node gets its routes in the order sent.
+peer_plan plan_for_peers(const router_state& st, const route_request& req, const caf::actor_addr& sender) {
+  const auto& q = req.q;
+  if ((req.kind != route_kind::send && req.kind != route_kind::broadcast) || q.scope != query::app_scope::exact)
+    return {};
+  auto peers = forwarding_peers(st, q.application);
+  if (!peers || peers->empty())
+    return {};
+  const std::string* last = last_via(st, sender);
+  // The one peer has every candidate: its answer is the cluster's.
+  if (peers->size() == 1 && !st.has_clients(q.application) && (!last || *last == peers->front()))
+    return {peer_plan::forward, std::move(*peers)};
+  // Each node's own matches are the whole answer only without a selector
+  // or `optional` (both need every candidate in one place).
+  if (req.kind == route_kind::broadcast && !q.selector && !q.optional && !(last && last->empty()))
+    return {peer_plan::spread, std::move(*peers)};
+  return {};
+}
+
+/// What a forwarded route tells the peer: the message and its query.
+std::string forwarded(const route_request& req) {
+  proto::peer_delivery d;
+  d.event = req.kind == route_kind::broadcast ? "BROADCAST" : "SEND";
+  d.nonce = req.nonce();
+  if (req.raw_payload.empty())
+    d.payload = req.payload();
+  else
+    d.raw_payload = req.raw_payload;
+  d.query = req.target();
+  return proto::encode(d);
+}
+
+} // namespace sy::actors
