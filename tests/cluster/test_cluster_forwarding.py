@@ -166,7 +166,8 @@ class ForwardingToOnePeer(BurstReplies, Base):
         target = {"application": app}
         rb = self.on(self.b, app, "rb", metadata={"at": e("string", "b")})
         before = self.routes(self.a)
-        self.send_all(s, self.frames(target, "f", 150))
+        # (to rb by metadata: an f frame gathered once A knows of rc could otherwise pick rc)
+        self.send_all(s, self.frames({"application": app, "ops": [op("/at", "$eq", "b")]}, "f", 150))
         rc = self.on(self.c, app, "rc", metadata={"at": e("string", "c")})  # ready once A knows of it
         mixed, to_b, to_c = [], [], []
         for i in range(150):
