@@ -237,7 +237,7 @@ std::shared_ptr<gathering> gathering_of(router_state& st, route_request& req, co
   return g;
 }
 
-/// Starts a gathering or forwarded route, or queues it: at most
+/// Starts a gathering, forwarded or spread route, or queues it: at most
 /// `max_running` are in flight, so a burst waits here rather than piling up
 /// on the peers until their answers time out.
 void start_or_queue(router_state& st, std::function<void()> start) {
@@ -249,7 +249,7 @@ void start_or_queue(router_state& st, std::function<void()> start) {
   }
 }
 
-/// A gathering or forwarded route has its result (`apply`): the next one
+/// A gathering, forwarded or spread route has its result (`apply`): the next one
 /// waiting may start, and the result is applied in the order its sender
 /// sent the routes (now, or once the earlier ones are applied; requests
 /// without a sender, from HTTP, have no order to keep).
@@ -308,11 +308,14 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   auto sender = from ? from->address() : caf::actor_addr{};
   auto rp = self->make_response_promise();
   const auto& q = req.q;
-  bool alone = st.peers.empty();
+  // Routes of this sender still gathering or forwarded (also when the last
+  // peer has gone since): this one must not overtake them, so it takes the
+  // ordered path below even alone.
+  bool ordered = sender && st.in_flight.count(sender);
+  bool alone = st.peers.empty() && !ordered;
   // Alone, a query for one application is answered by that app actor; with
-  // peers too when none may have the application, unless routes of the
-  // sender are still gathering (this one must not overtake them).
-  bool here = alone || (st.local_only(q) && !(sender && st.in_flight.count(sender)));
+  // peers too when none may have the application.
+  bool here = alone || (st.local_only(q) && !ordered);
   if (here && q.scope != query::app_scope::any) {
     std::string app = q.application;
     if (q.scope == query::app_scope::tags) {
@@ -359,8 +362,8 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
       auto app = self->state.apps.find(shared->q.application);
       if (app == self->state.apps.end())
         return tally->done();
-      route_request here = *shared;
-      here.forwarded = true; // a miss answers forwarded_miss, not no_route
+      route_request here = *shared; // (the original stays for D-5's echo)
+      here.forwarded = true; // a miss answers forwarded_miss, not no_route (droppable: "", as reached)
       self->request(app->second, caf::infinite, route_atom::value, std::move(here))
         .then(
           [tally](std::string& reply) {

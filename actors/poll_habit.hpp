@@ -18,7 +18,13 @@
 // msg/s most idle times are 20-100 µs, and counting those late finds as
 // short kept both threads polling at 0.9 core where sleeping needs 0.4
 // (and the poller's core was the generator's: p90 200 -> 120 µs without
-// them); in a round trip (W4) nearly all finds come within 20 µs.
+// them); in a round trip (W4) nearly all finds come within 20 µs. The time
+// is read after `ready`, so on the I/O thread it includes the handlers the
+// poll ran: reading it before (the idle time alone) brought W1 at 10,000
+// msg/s back to 0.85-0.88 core (2026-12-07). On a node at full load the
+// finds then count for nothing, but misses are rare there and a short
+// sleep still counts, so the threads keep polling (W1-W3 at their maximum
+// unchanged).
 
 #include <algorithm>
 #include <chrono>

@@ -64,19 +64,20 @@ struct router_state {
   /// SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS (K-5).
   std::chrono::milliseconds peer_timeout{500};
   std::mt19937_64 rng{std::random_device{}()};
-  /// Cluster routes still gathering (or forwarded), per sender, in the
-  /// order it sent them.
+  /// Cluster routes still gathering (or forwarded or spread), per sender,
+  /// in the order it sent them.
   struct ordered_route {
     std::uint64_t seq = 0;
     bool ready = false;
     std::function<void()> apply;
-    /// The peer a forwarded route went to; empty for a gathering.
+    /// The peer a forwarded route went to, "*" for a spread one; empty for
+    /// a gathering (peer_plan::via).
     std::string via;
   };
   std::map<caf::actor_addr, std::deque<ordered_route>> in_flight;
   std::map<caf::actor_addr, std::uint64_t> next_seq;
-  /// Cluster gatherings and forwarded routes in flight, and those waiting
-  /// to start.
+  /// Cluster gatherings, forwarded and spread routes in flight, and those
+  /// waiting to start.
   static constexpr int max_running = 1024;
   int running = 0;
   std::deque<std::function<void()>> backlog;

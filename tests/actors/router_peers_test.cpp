@@ -38,13 +38,14 @@ struct peer_log {
   std::vector<std::vector<std::string>> routes;    // p_routes batches
   std::vector<std::vector<std::string>> questions; // p_gathers batches
   std::vector<std::string> deliveries;             // p_deliver entries
+  std::vector<caf::typed_response_promise<std::vector<std::string>>> held; // questions never answered
 };
 
 /// A peer node's router that has one client, `far`, of application `app`.
 /// With `forwards` it says it answers forwarded routes (each with `flag`);
 /// without, it never says so, like a build without forwarding.
 caf::behavior fake_peer(caf::event_based_actor* self, std::shared_ptr<peer_log> log, caf::actor router,
-                        std::string app, bool forwards, char flag) {
+                        std::string app, bool forwards, char flag, bool answers) {
   auto tell = [=] {
     self->send(router, p_apps_atom::value, std::vector<std::string>{app});
     if (forwards)
@@ -54,8 +55,12 @@ caf::behavior fake_peer(caf::event_based_actor* self, std::shared_ptr<peer_log> 
     [=](p_apps_atom, const std::vector<std::string>&) {},
     [=](p_forwards_atom) {},
     [=](p_apps_want_atom) { tell(); },
-    [=](p_gathers_atom, const std::vector<std::string>& qs) {
+    [=](p_gathers_atom, const std::vector<std::string>& qs) -> caf::result<std::vector<std::string>> {
       log->questions.push_back(qs);
+      if (!answers) { // (a frozen peer: the asker's timeout ends the wait)
+        log->held.push_back(self->make_response_promise<std::vector<std::string>>());
+        return log->held.back();
+      }
       sy::proto::peer_answer a;
       a.filtered.push_back(sy::proto::peer_candidate{sy::query::candidate{app, "far", std::nullopt}, value{}});
       return std::vector<std::string>(qs.size(), sy::proto::encode(a));
@@ -69,6 +74,21 @@ caf::behavior fake_peer(caf::event_based_actor* self, std::shared_ptr<peer_log> 
     },
     [=](p_holds_atom, const std::string&, const std::string&) { return false; }, // (K-7: not here)
     [=](p_event_atom, const std::string&, const std::string&, const std::string&) {},
+  };
+}
+
+using next_atom = caf::atom_constant<caf::atom("next")>;
+
+/// One sender of several routes: each next_atom sends the next one.
+caf::behavior sender_of(caf::event_based_actor* self, caf::actor router, std::vector<route_request> reqs,
+                        std::shared_ptr<std::vector<std::string>> replies) {
+  auto i = std::make_shared<std::size_t>(0);
+  return {
+    [=](next_atom) {
+      self->request(router, caf::infinite, route_atom::value, reqs.at((*i)++)).then([=](const std::string& r) {
+        replies->push_back(r);
+      });
+    },
   };
 }
 
@@ -100,10 +120,10 @@ struct cluster_of_two : sy::test::deterministic {
   caf::actor router;
   std::shared_ptr<peer_log> log = std::make_shared<peer_log>();
 
-  explicit cluster_of_two(bool forwards, char flag = '1') {
+  explicit cluster_of_two(bool forwards, char flag = '1', bool answers = true) {
     sy::log::set_level(sy::log::level::error);
     router = own(spawn_router(sys, "test"));
-    auto peer = own(sys.spawn(fake_peer, log, router, std::string("far-app"), forwards, flag));
+    auto peer = own(sys.spawn(fake_peer, log, router, std::string("far-app"), forwards, flag, answers));
     caf::anon_send(router, peer_up_atom::value, std::string("peer-1"), peer);
     run();
   }
@@ -120,7 +140,8 @@ struct cluster_of_two : sy::test::deterministic {
 struct cluster_of_two_with_a_client_here : cluster_of_two {
   std::shared_ptr<sy::test::fake_outbox> out = std::make_shared<sy::test::fake_outbox>();
 
-  explicit cluster_of_two_with_a_client_here(bool forwards, char flag = '1') : cluster_of_two(forwards, flag) {
+  explicit cluster_of_two_with_a_client_here(bool forwards, char flag = '1', bool answers = true)
+    : cluster_of_two(forwards, flag, answers) {
     sy::actors::options o;
     o.alarm = own(spawn_alarm(sys));
     auto client = own(spawn_client(sys, out, connection_info{sy::proto::encoding::json, "127.0.0.1"}, router,
@@ -134,11 +155,11 @@ struct cluster_of_two_with_a_client_here : cluster_of_two {
     REQUIRE(out->frame(1).find("op")->as_int() == 2);
   }
 
-  /// The payloads of the BROADCASTs "near" got.
-  std::vector<value> got_here() const {
+  /// The payloads of the deliveries of `event` "near" got.
+  std::vector<value> got_here(std::string_view event = "BROADCAST") const {
     std::vector<value> payloads;
     for (const auto& f : out->frames())
-      if (const auto* t = f.find("t"); t && t->is_string() && t->as_string() == "BROADCAST")
+      if (const auto* t = f.find("t"); t && t->is_string() && t->as_string() == event)
         payloads.push_back(*f.find("d")->find("payload"));
     return payloads;
   }
@@ -243,6 +264,45 @@ TEST_CASE("a SEND, or a BROADCAST with a selector, for an app a peer and this no
                         R"(,"selector":{"$max":"n"})")) == "");
   CHECK(c.log->routes.empty());
   CHECK(c.log->questions.size() == 2);
+}
+
+TEST_CASE("a route of a sender whose earlier route still waits on a peer that has gone since waits for it (R-9)") {
+  cluster_of_two_with_a_client_here c(true, '1', false); // (the peer never answers questions)
+  auto replies = std::make_shared<std::vector<std::string>>();
+  std::vector<route_request> reqs;
+  reqs.push_back(send_to("far-app", value{std::string("first")}, route_kind::send, n_is_2)); // gathered
+  reqs.push_back(send_to("far-app", value{std::string("second")}, route_kind::send, n_is_2));
+  auto s = c.own(c.sys.spawn(sender_of, c.router, std::move(reqs), replies));
+  caf::anon_send(s, next_atom::value);
+  c.run();
+  REQUIRE(c.log->questions.size() == 1); // the first one asks the peer, which does not answer
+  caf::anon_send(c.router, peer_down_atom::value, std::string("peer-1"));
+  c.run(); // this node is alone now
+  caf::anon_send(s, next_atom::value);
+  c.run();
+  c.advance_ms(600); // the first one's question times out: it is routed here
+  CHECK(c.got_here("SEND") == std::vector<value>{value{std::string("first")}, value{std::string("second")}});
+  CHECK(*replies == std::vector<std::string>{"", ""});
+}
+
+TEST_CASE("a BROADCAST behind a route of the same sender still gathering is gathered too, and comes after it") {
+  cluster_of_two_with_a_client_here c(true, '1', false); // (the peer never answers questions)
+  auto replies = std::make_shared<std::vector<std::string>>();
+  std::vector<route_request> reqs;
+  reqs.push_back(send_to("far-app", value{std::string("first")}, route_kind::send, n_is_2)); // gathered
+  reqs.push_back(send_to("far-app", value{std::string("second")}, route_kind::broadcast, n_is_2));
+  auto s = c.own(c.sys.spawn(sender_of, c.router, std::move(reqs), replies));
+  caf::anon_send(s, next_atom::value);
+  caf::anon_send(s, next_atom::value);
+  c.run();
+  CHECK(c.log->routes.empty()); // not spread: it would reach "near" before the first one
+  CHECK(c.log->questions.size() == 1); // (both questions in one batch)
+  REQUIRE(c.log->questions[0].size() == 2);
+  c.advance_ms(600);
+  CHECK(c.got_here("SEND") == std::vector<value>{value{std::string("first")}});
+  CHECK(c.got_here() == std::vector<value>{value{std::string("second")}});
+  CHECK(c.out->frames().back().find("t")->as_string() == "BROADCAST");
+  CHECK(*replies == std::vector<std::string>{"", ""});
 }
 
 } // TEST_SUITE

@@ -169,7 +169,7 @@ class SwitchWhileAsking(FrozenPeerCase):
 
 class SwitchToForwarding(FrozenPeerCase):
     """A route for an application that only one peer may have is forwarded to
-    it (fanout.cpp, forward_peer)."""
+    it (forwarding.cpp, plan_for_peers)."""
 
     def test_R9_K5_a_route_for_the_one_peer_left_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
         self.assert_no_overtaking(self.b, self.c)  # then only B may have the app
