@@ -132,29 +132,33 @@ class FrozenPeerCase(Base):
     TIMEOUT = 6.0  # longer than a frozen peer takes to be dropped (K-3a: 2 s)
     SETTINGS = dict(cluster_support.SETTINGS, SINGYEONG_CLUSTER_QUERY_TIMEOUT_MS=int(TIMEOUT * 1000))
 
-    def assert_no_overtaking(self, receiver_node, frozen):
-        """A client of a new app on `receiver_node` and one on `frozen`; the
-        sender on node A. The first SEND (to the receiver) asks `frozen` and
-        waits for the timeout; once A dropped `frozen`, the second SEND could
-        go the short way and must still arrive second."""
+    def assert_no_overtaking(self, receiver_node, frozen, second="SEND", also_on=None):
+        """A client of a new app on `receiver_node` and one on `frozen` (and
+        one on `also_on`); the sender on node A. The first SEND (to the
+        receiver) asks `frozen` and waits for the timeout; once A dropped
+        `frozen`, the second frame (a `second`, to the receiver) could go the
+        short way and must still arrive second."""
         app = uid("switch")
         s = self.on(self.a, uid("wsend"), "s")
         receiver = self.on(receiver_node, app, "r", metadata={"at": e("string", "r")})
         self.on(frozen, app, "f", metadata={"at": e("string", "f")})
-        to_r = lambda n: message({"application": app, "ops": [op("/at", "$eq", "r")]}, {"n": n}, nonce="r%d" % n)
+        if also_on is not None:
+            self.on(also_on, app, "x", metadata={"at": e("string", "x")})
+        to_r = lambda n, t="SEND": message({"application": app, "ops": [op("/at", "$eq", "r")]}, {"n": n},
+                                           nonce="r%d" % n, t=t)
         self.sent(s, to_r(0), receiver, {"n": 0}, "r0")
         t0 = time.time()
         frozen.proc.send_signal(signal.SIGSTOP)
         try:
             s.send_json(to_r(1))  # asks the frozen peer, which has a client of the app: waits for the timeout
             self.a.wait_line("peer down node=%s" % frozen.id, DROP_WITHIN + 3.0, since=t0)
-            s.send_json(to_r(2))
+            s.send_json(to_r(2, second))
             got = [receiver.recv_json(self.TIMEOUT + 3.0), receiver.recv_json(RECV)]
         finally:
             frozen.proc.send_signal(signal.SIGCONT)
-        for f in got:
-            self.assert_delivery(f, "SEND", f["d"]["payload"], f["d"]["nonce"])
-        self.assertEqual([f["d"]["nonce"] for f in got], ["r1", "r2"], "the later SEND overtook the earlier one")
+        for f, t in zip(got, ("SEND", second)):
+            self.assert_delivery(f, t, f["d"]["payload"], f["d"]["nonce"])
+        self.assertEqual([f["d"]["nonce"] for f in got], ["r1", "r2"], "the later frame overtook the earlier one")
         self.assertGreaterEqual(time.time() - t0, self.TIMEOUT * 0.8, "the first SEND did not wait for the peer")
         self.assert_no_reply(s)
 
@@ -173,6 +177,14 @@ class SwitchToForwarding(FrozenPeerCase):
 
     def test_R9_K5_a_route_for_the_one_peer_left_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
         self.assert_no_overtaking(self.b, self.c)  # then only B may have the app
+
+
+class SwitchToSpread(FrozenPeerCase):
+    """A BROADCAST for an application several nodes may have is spread to
+    them (forwarding.cpp, plan_for_peers)."""
+
+    def test_R9_K5_a_broadcast_that_could_be_spread_waits_for_the_senders_route_still_asking_a_dropped_peer(self):
+        self.assert_no_overtaking(self.b, self.c, second="BROADCAST", also_on=self.a)  # then A and B have it
 
 
 # =============================================================================
