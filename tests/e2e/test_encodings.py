@@ -30,11 +30,11 @@ def eq(path, value):
 class EncodedCase(GatewayCase):
     """GatewayCase for clients of any encoding (ws.enc says which)."""
 
-    def open(self, enc):
+    def open(self, enc, node_=None):
         if enc == "json":
-            ws = self.connect(path=PATH + "json")
+            ws = self.connect(path=PATH + "json", node_=node_)
         else:
-            ws = self.node.ws(path=PATH + enc)
+            ws = (node_ or self.node).ws(path=PATH + enc)
             self._clients.append(ws)
             ws.enc = enc
             hello = self.recv(ws)
