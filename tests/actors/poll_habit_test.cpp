@@ -52,25 +52,25 @@ bool poll_finding_work_after(poll_habit& h, poll_habit::clock::duration after) {
 }
 } // namespace
 
-TEST_CASE("a poll that finds work at once counts as a short idle time") {
+/// Whether a thread that polls (score 2) still polls after two polls that
+/// found work after `after` and then one long idle time (which takes 2).
+bool polls_after_two_finds_and_a_long_idle(poll_habit::clock::duration after) {
   poll_habit h;
   h.idled(true);
   h.idled(true);
-  REQUIRE(poll_finding_work_after(h, 0ms));
-  REQUIRE(poll_finding_work_after(h, 0ms));
-  h.idled(false); // 4 - 2: still polling
-  CHECK(h.polls());
+  REQUIRE(poll_finding_work_after(h, after));
+  REQUIRE(poll_finding_work_after(h, after));
+  REQUIRE(h.polls());
+  h.idled(false);
+  return h.polls();
+}
+
+TEST_CASE("a poll that finds work at once counts as a short idle time") {
+  CHECK(polls_after_two_finds_and_a_long_idle(0ms)); // 4 - 2
 }
 
 TEST_CASE("a poll that finds work late (after 2/5 of the poll) counts for nothing") {
-  poll_habit h;
-  h.idled(true);
-  h.idled(true);
-  REQUIRE(poll_finding_work_after(h, 100ms));
-  REQUIRE(poll_finding_work_after(h, 100ms));
-  CHECK(h.polls());
-  h.idled(false); // 2 - 2: the late finds did not raise the score
-  CHECK_FALSE(h.polls());
+  CHECK_FALSE(polls_after_two_finds_and_a_long_idle(100ms)); // 2 - 2
 }
 
 TEST_CASE("a poll that finds nothing returns false and does not count: the caller sleeps and calls woke") {

@@ -134,7 +134,27 @@ struct cluster_of_two : sy::test::deterministic {
     run();
     return *reply;
   }
+
+  /// The one route the peer got as it is, with nothing asked or delivered besides.
+  sy::proto::peer_delivery the_one_route() const {
+    REQUIRE(log->routes.size() == 1);
+    REQUIRE(log->routes[0].size() == 1);
+    CHECK(log->questions.empty());
+    CHECK(log->deliveries.empty());
+    auto d = sy::proto::decode_peer_delivery(log->routes[0][0]);
+    REQUIRE(d);
+    CHECK(d->nonce == value{std::string("n1")});
+    CHECK(d->query.find("application")->as_string() == "far-app");
+    return std::move(*d);
+  }
 };
+
+/// D-5's no_route (the frame itself is checked where it matters).
+void check_no_route(const std::string& reply) {
+  value f = json(reply);
+  CHECK(f.find("op")->as_int() == 3);
+  CHECK(f.find("d")->find("error")->as_string() == "no_route");
+}
 
 /// The same, and a client of "far-app" on this node too, "near" (n = 2).
 struct cluster_of_two_with_a_client_here : cluster_of_two {
@@ -175,27 +195,18 @@ TEST_SUITE("actors.router_peers") {
 TEST_CASE("a route for an app only a forwarding peer has goes to it as it is, and its answer is the reply") {
   cluster_of_two c(true);
   CHECK(c.route(send_to("far-app", json(R"({"k":[1,2]})"))) == "");
-  REQUIRE(c.log->routes.size() == 1);
-  REQUIRE(c.log->routes[0].size() == 1);
-  CHECK(c.log->questions.empty());
-  CHECK(c.log->deliveries.empty());
-  auto d = sy::proto::decode_peer_delivery(c.log->routes[0][0]);
-  REQUIRE(d);
-  CHECK(d->event == "SEND");
-  CHECK(d->nonce == value{std::string("n1")});
-  CHECK(json(d->raw_payload) == json(R"({"k":[1,2]})")); // (the peer keeps it as text)
-  CHECK(d->targets.empty());
-  CHECK(d->query.find("application")->as_string() == "far-app");
+  auto d = c.the_one_route();
+  CHECK(d.event == "SEND");
+  CHECK(json(d.raw_payload) == json(R"({"k":[1,2]})")); // (the peer keeps it as text)
+  CHECK(d.targets.empty());
 }
 
 TEST_CASE("a forwarded route the peer found no client for is answered with no_route carrying the frame") {
   cluster_of_two c(true, '0');
   auto reply = c.route(send_to("far-app", value{std::string("p")}));
   REQUIRE(c.log->routes.size() == 1);
-  value f = json(reply);
-  CHECK(f.find("op")->as_int() == 3);
-  CHECK(f.find("d")->find("error")->as_string() == "no_route");
-  CHECK(f.find("d")->find("extra_info")->find("d")->find("payload")->as_string() == "p");
+  check_no_route(reply);
+  CHECK(json(reply).find("d")->find("extra_info")->find("d")->find("payload")->as_string() == "p");
 }
 
 TEST_CASE("a peer that never said it answers forwarded routes is asked and then gets the delivery") {
@@ -214,23 +225,13 @@ TEST_CASE("a BROADCAST for an app a forwarding peer and this node have goes to t
   cluster_of_two_with_a_client_here c(true, '0');
   CHECK(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast, everyone)) == "");
   CHECK(c.got_here() == std::vector<value>{value{std::string("b")}});
-  REQUIRE(c.log->routes.size() == 1);
-  REQUIRE(c.log->routes[0].size() == 1);
-  CHECK(c.log->questions.empty());
-  CHECK(c.log->deliveries.empty());
-  auto d = sy::proto::decode_peer_delivery(c.log->routes[0][0]);
-  REQUIRE(d);
-  CHECK(d->event == "BROADCAST");
-  CHECK(d->nonce == value{std::string("n1")});
-  CHECK(d->query.find("application")->as_string() == "far-app");
+  CHECK(c.the_one_route().event == "BROADCAST");
 }
 
 TEST_CASE("a spread BROADCAST is no_route only when neither this node nor the peer found a client") {
   {
     cluster_of_two_with_a_client_here c(true, '0');
-    value f = json(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast)));
-    CHECK(f.find("op")->as_int() == 3);
-    CHECK(f.find("d")->find("error")->as_string() == "no_route");
+    check_no_route(c.route(send_to("far-app", value{std::string("b")}, route_kind::broadcast)));
     CHECK(c.got_here().empty());
     CHECK(c.log->routes.size() == 1);
   }

@@ -55,12 +55,8 @@ class CrossNodeEncodings(EncodedCase, Base):
                 if dst == src:
                     continue
                 with self.subTest(src=src, dst=dst):
-                    nonce = "n-%s-%s" % (src, dst)
-                    payload = dict(PAYLOAD, sender=src)
-                    self.send(c[src], {"op": 4, "t": "SEND", "d": {
-                        "target": {"application": app, "ops": [eq("/enc", dst)]}, "payload": payload, "nonce": nonce}})
-                    f = self.assert_server_frame(self.recv(c[dst]), 4, None, t="SEND")
-                    self.assert_same_kinds(f["d"], {"nonce": nonce, "payload": payload, "target": None})
+                    self.assert_reaches(c[src], [c[dst]], "SEND", {"application": app, "ops": [eq("/enc", dst)]},
+                                        dict(PAYLOAD, sender=src), "n-%s-%s" % (src, dst))
             self.grew(before, c[src].at, "gathered", 2)
         for ws in c.values():
             self.assert_silent(ws, 0.2)
@@ -70,11 +66,9 @@ class CrossNodeEncodings(EncodedCase, Base):
         for src in ENCS:
             with self.subTest(src=src):
                 before = self.routes(c[src].at)
-                self.send(c[src], {"op": 4, "t": "BROADCAST", "d": {
-                    "target": {"application": app}, "payload": PAYLOAD, "nonce": None}})
-                for dst in ENCS:  # (the sender's own copy included, R-8)
-                    f = self.assert_server_frame(self.recv(c[dst]), 4, None, t="BROADCAST")
-                    self.assert_same_kinds(f["d"], {"nonce": None, "payload": PAYLOAD, "target": None})
+                # (the sender's own copy included, R-8)
+                self.assert_reaches(c[src], [c[dst] for dst in ENCS], "BROADCAST", {"application": app}, PAYLOAD,
+                                    None)
                 self.grew(before, c[src].at, "spread", 1)
 
     def test_E3_E4_K5_a_forwarded_SEND_to_the_one_peer_with_the_app_keeps_kinds_both_ways(self):
@@ -89,12 +83,8 @@ class CrossNodeEncodings(EncodedCase, Base):
                 if dst == src:
                     continue
                 with self.subTest(src=src, dst=dst):
-                    nonce = "f-%s-%s" % (src, dst)
-                    payload = dict(PAYLOAD, sender=src)
-                    self.send(tx[src], {"op": 4, "t": "SEND", "d": {
-                        "target": {"application": apps[dst]}, "payload": payload, "nonce": nonce}})
-                    f = self.assert_server_frame(self.recv(rx[dst]), 4, None, t="SEND")
-                    self.assert_same_kinds(f["d"], {"nonce": nonce, "payload": payload, "target": None})
+                    self.assert_reaches(tx[src], [rx[dst]], "SEND", {"application": apps[dst]},
+                                        dict(PAYLOAD, sender=src), "f-%s-%s" % (src, dst))
             self.grew(before, at[src], "forwarded", 2)
         for ws in list(rx.values()) + list(tx.values()):
             self.assert_silent(ws, 0.2)

@@ -58,6 +58,23 @@ class ForwardingToOnePeer(BurstReplies, Base):
         self.assertGreaterEqual(gathered, gathered_at_least, "gathered on %r" % n)
         self.assertGreaterEqual(spread, spread_at_least, "spread on %r" % n)
 
+    def assert_burst_in_order(self, s, app, receiver, t):
+        """90 frames of `t` in one write, every third to zone b (`receiver`, the one client there), the
+        rest to a zone nobody has, with heartbeats between: the sender's replies come in frame order
+        (L-16), the hits in order at the receiver (R-9)."""
+        burst, want, hits = [], [], []
+        for i in range(90):
+            hit = i % 3 == 0
+            ops = [op("/zone", "$eq", "b" if hit else "nowhere")]
+            burst.append(message({"application": app, "ops": ops}, {"n": "m%d" % i}, nonce="m%d" % i, t=t))
+            (hits if hit else want).append("m%d" % i if hit else ("no_route", "m%d" % i))
+            if i % 7 == 0:
+                burst.append(self.hb(s))
+                want.append(("ack", None))
+        self.send_all(s, burst)
+        self.assertEqual(self.read_replies(s, len(want)), want)
+        self.assertEqual(self.received(receiver, len(hits), t=t), hits)
+
     def frames(self, target, tag, count, t="SEND"):
         return [message(target, {"n": "%s%d" % (tag, i)}, nonce="%s%d" % (tag, i), t=t) for i in range(count)]
 
@@ -107,19 +124,7 @@ class ForwardingToOnePeer(BurstReplies, Base):
         self.assert_unroutable(s, frames, {"application": app, "ops": nowhere}, [rb])
         self.assert_routes(self.a, before, 0, len(frames) + 2 + 1)
         # a burst of hits and misses with heartbeats: replies in frame order (L-16), hits in order (R-9)
-        burst, want, hits = [], [], []
-        for i in range(90):
-            hit = i % 3 == 0
-            zone = "b" if hit else "nowhere"
-            burst.append(message({"application": app, "ops": [op("/zone", "$eq", zone)]}, {"n": "m%d" % i},
-                                 nonce="m%d" % i))
-            (hits if hit else want).append("m%d" % i if hit else ("no_route", "m%d" % i))
-            if i % 7 == 0:
-                burst.append(self.hb(s))
-                want.append(("ack", None))
-        self.send_all(s, burst)
-        self.assertEqual(self.read_replies(s, len(want)), want)
-        self.assertEqual(self.received(rb, len(hits)), hits)
+        self.assert_burst_in_order(s, app, rb, "SEND")
         self.assert_no_reply(s)
 
     def test_R3_R5_R1_selectors_keys_and_optional_pick_over_the_one_peers_clients(self):
@@ -278,19 +283,7 @@ class ForwardingToOnePeer(BurstReplies, Base):
         self.assert_split(self.a, before, len(frames) + 3, gathered_at_least=1, spread_at_least=len(frames))
         # a burst of hits on one node, misses everywhere and heartbeats: replies in frame order
         # (L-16), hits in order at the one receiver (R-9)
-        burst, want, hits = [], [], []
-        for i in range(90):
-            hit = i % 3 == 0
-            ops = [op("/zone", "$eq", "b" if hit else "nowhere")]
-            burst.append(message({"application": app, "ops": ops}, {"n": "m%d" % i}, nonce="m%d" % i,
-                                 t="BROADCAST"))
-            (hits if hit else want).append("m%d" % i if hit else ("no_route", "m%d" % i))
-            if i % 7 == 0:
-                burst.append(self.hb(s))
-                want.append(("ack", None))
-        self.send_all(s, burst)
-        self.assertEqual(self.read_replies(s, len(want)), want)
-        self.assertEqual(self.received(clients[1], len(hits), t="BROADCAST"), hits)
+        self.assert_burst_in_order(s, app, clients[1], "BROADCAST")
         self.assertEqual(self.fence_apps(s, clients), [[] for _ in clients])
         self.assert_no_reply(s)
 

@@ -82,6 +82,14 @@ class EncodedCase(GatewayCase):
         self.assert_closed(ws)
         return f
 
+    def assert_reaches(self, sender, receivers, t, target, payload, nonce):
+        """`sender` sends `payload` to `target` as a `t`; each of `receivers` gets it in its own
+        encoding with the kinds kept."""
+        self.send(sender, {"op": 4, "t": t, "d": {"target": target, "payload": payload, "nonce": nonce}})
+        for ws in receivers:
+            f = self.assert_server_frame(self.recv(ws), 4, None, t=t)
+            self.assert_same_kinds(f["d"], {"nonce": nonce, "payload": payload, "target": None})
+
     def assert_same_kinds(self, got, want, path=""):
         """Equal values with the same number kinds (int vs float vs bool) at every depth (M-1)."""
         got = es.plain(got)
@@ -257,12 +265,8 @@ class MixedTraffic(EncodedCase):
         for src in ENCS:
             for dst in ENCS:
                 with self.subTest(src=src, dst=dst):
-                    nonce = "n-%s-%s" % (src, dst)
-                    payload = dict(PAYLOAD, sender=src)
-                    self.send(c[src], {"op": 4, "t": "SEND", "d": {
-                        "target": {"application": app, "ops": [eq("/enc", dst)]}, "payload": payload, "nonce": nonce}})
-                    f = self.assert_server_frame(self.recv(c[dst]), 4, None, t="SEND")
-                    self.assert_same_kinds(f["d"], {"nonce": nonce, "payload": payload, "target": None})
+                    self.assert_reaches(c[src], [c[dst]], "SEND", {"application": app, "ops": [eq("/enc", dst)]},
+                                        dict(PAYLOAD, sender=src), "n-%s-%s" % (src, dst))
         for ws in c.values():
             self.assert_silent(ws, 0.2)
 
@@ -270,11 +274,8 @@ class MixedTraffic(EncodedCase):
         app, c = self.trio()
         for src in ENCS:
             with self.subTest(src=src):
-                self.send(c[src], {"op": 4, "t": "BROADCAST", "d": {
-                    "target": {"application": app}, "payload": PAYLOAD, "nonce": None}})
-                for dst in ENCS:
-                    f = self.assert_server_frame(self.recv(c[dst]), 4, None, t="BROADCAST")
-                    self.assert_same_kinds(f["d"], {"nonce": None, "payload": PAYLOAD, "target": None})
+                self.assert_reaches(c[src], [c[dst] for dst in ENCS], "BROADCAST", {"application": app}, PAYLOAD,
+                                    None)
 
     def query_nodes(self, ws, query):
         self.send(ws, {"op": 4, "t": "QUERY_NODES", "d": query})
