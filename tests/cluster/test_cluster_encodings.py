@@ -85,6 +85,9 @@ class CrossNodeEncodings(EncodedCase, Base):
                 with self.subTest(src=src, dst=dst):
                     self.assert_reaches(tx[src], [rx[dst]], "SEND", {"application": apps[dst]},
                                         dict(PAYLOAD, sender=src), "f-%s-%s" % (src, dst))
+                    # the ack follows the route's answer (L-16): the next SEND, forwarded to the other
+                    # peer, is not behind a route still in flight to this one
+                    self.beat(tx[src])
             self.grew(before, at[src], "forwarded", 2)
         for ws in list(rx.values()) + list(tx.values()):
             self.assert_silent(ws, 0.2)
