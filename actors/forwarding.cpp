@@ -52,24 +52,28 @@ std::string peer_plan::via() const {
 // A route that is applied later than an earlier one of the same sender is
 // fine, one delivered earlier is not: a gathering delivers when it is
 // applied (in the sender's order), a forwarded or spread route when the
-// nodes route it. So neither goes past a gathering still in flight, and a
-// forward only follows forwards to the same peer (the last in flight says
-// what all before it are). A spread one may follow forwards and spreads:
-// each node gets its routes in the order sent.
+// nodes route it. So neither goes past a gathering still in flight (the
+// last in flight says whether one is: nothing but a gathering is queued
+// behind one). Behind forwards and spreads both may go, to any peers: each
+// node gets the routes meant for it in the order sent (one link per peer,
+// the backlog first in first out), a client is on one node only, and a
+// forward has no part on this node.
 peer_plan plan_for_peers(const router_state& st, const route_request& req, const caf::actor_addr& sender) {
   const auto& q = req.q;
   if ((req.kind != route_kind::send && req.kind != route_kind::broadcast) || q.scope != query::app_scope::exact)
     return {};
+  const std::string* last = last_via(st, sender);
+  if (last && last->empty())
+    return {};
   auto peers = forwarding_peers(st, q.application);
   if (!peers || peers->empty())
     return {};
-  const std::string* last = last_via(st, sender);
   // The one peer has every candidate: its answer is the cluster's.
-  if (peers->size() == 1 && !st.has_clients(q.application) && (!last || *last == peers->front()))
+  if (peers->size() == 1 && !st.has_clients(q.application))
     return {peer_plan::forward, std::move(*peers)};
   // Each node's own matches are the whole answer only without a selector
   // or `optional` (both need every candidate in one place).
-  if (req.kind == route_kind::broadcast && !q.selector && !q.optional && !(last && last->empty()))
+  if (req.kind == route_kind::broadcast && !q.selector && !q.optional)
     return {peer_plan::spread, std::move(*peers)};
   return {};
 }

@@ -308,6 +308,21 @@ class ForwardingToOnePeer(BurstReplies, Base):
         # gathering then, else it spread
         self.assert_split(self.a, before, 8, gathered_at_least=4)
 
+    def test_K5_R9_a_burst_alternating_between_apps_on_different_peers_is_forwarded_throughout_in_order(self):
+        # Each route goes to its own peer while the sender's route to the other is still in flight.
+        x, y = uid("fx"), uid("fy")
+        rb = self.on(self.b, x, "rb")
+        rc = self.on(self.c, y, "rc")
+        s = self.on(self.a, uid("fxysend"), "s")
+        before = self.routes(self.a)
+        burst = [message({"application": x if i % 2 == 0 else y}, {"n": "a%d" % i}, nonce="a%d" % i)
+                 for i in range(120)]
+        self.send_all(s, burst)
+        self.assertEqual(self.received(rb, 60), ["a%d" % i for i in range(0, 120, 2)])
+        self.assertEqual(self.received(rc, 60), ["a%d" % i for i in range(1, 120, 2)])
+        self.assert_no_reply(s)
+        self.assert_routes(self.a, before, 0, 120)
+
     def test_K5_a_forwarded_route_to_a_peer_whose_last_client_left_is_no_route_and_nothing_is_lost(self):
         app = uid("fgone")
         sub = self.on(self.a, uid("fgonesub"), "sub", receive_client_updates=True)
