@@ -285,19 +285,55 @@ void route_done(router_actor* self, const caf::actor_addr& sender, std::uint64_t
   }
 }
 
-/// Whether some of a spread route's routers reached a client, and the
-/// sender's own copy when this node's app delivered one; `apply` once
-/// the app and every peer answered.
-struct spread_tally {
+/// Whether some of the nodes routing a route as it is reached a client, and
+/// the sender's own copy when this node's app delivered one; `apply`
+/// once every part answered.
+struct as_is_tally {
   std::size_t pending;
   bool reached = false;
   std::string own;
-  std::function<void(spread_tally&)> apply;
+  std::function<void(as_is_tally&)> apply;
   void done() {
     if (--pending == 0)
       apply(*this);
   }
 };
+
+/// A forwarded or spread route (forwarding.cpp): sent as it is to `peers`,
+/// with `here` routed by this node's app too. The sender's reply, in its
+/// order, once all answered: nothing (or its own copy) when one of them
+/// reached a client, else D-5's no_route (a peer that did not answer in time
+/// counts as having no match, as when gathering).
+void route_as_is(router_actor* self, caf::response_promise rp, std::shared_ptr<route_request> req,
+                 const caf::actor_addr& sender, std::uint64_t seq, const std::vector<std::string>& peers, bool here) {
+  auto tally = std::make_shared<as_is_tally>(as_is_tally{peers.size() + 1, false, {}, {}});
+  tally->apply = [self, rp, req, sender, seq](as_is_tally& t) mutable {
+    route_done(self, sender, seq, [rp, req, reached = t.reached, own = std::move(t.own)]() mutable {
+      rp.deliver(reached ? std::move(own) : empty_result(*req));
+    });
+  };
+  auto text = forwarded(*req);
+  for (std::size_t i = 0; i < peers.size(); ++i)
+    route_via_peer(self, peers[i], i + 1 < peers.size() ? text : std::move(text), [tally](const char* flag) {
+      tally->reached |= flag && *flag == '1';
+      tally->done();
+    });
+  auto app = here ? self->state.apps.find(req->q.application) : self->state.apps.end();
+  if (app == self->state.apps.end())
+    return tally->done();
+  route_request local = *req; // (the original stays for D-5's echo)
+  local.forwarded = true;     // a miss answers forwarded_miss, not no_route (droppable: "", as reached)
+  self->request(app->second, caf::infinite, route_atom::value, std::move(local))
+    .then(
+      [tally](std::string& reply) {
+        if (reply != forwarded_miss) {
+          tally->reached = true;
+          tally->own = std::move(reply); // (empty, or the sender's own copy)
+        }
+        tally->done();
+      },
+      [tally](caf::error&) { tally->done(); });
+}
 
 } // namespace
 
@@ -340,54 +376,14 @@ caf::response_promise on_route(router_actor* self, route_request& req) {
   std::uint64_t seq = 0;
   if (sender) {
     seq = ++st.next_seq[sender];
-    st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}, plan.via()});
+    st.in_flight[sender].push_back(router_state::ordered_route{seq, false, {}, plan.how == peer_plan::gather});
   }
-  if (plan.how == peer_plan::spread) {
-    ++metrics::cluster_spread;
+  if (plan.how != peer_plan::gather) {
+    ++(plan.how == peer_plan::spread ? metrics::cluster_spread : metrics::cluster_forwarded);
     auto shared = std::make_shared<route_request>(std::move(req));
-    start_or_queue(st, [self, rp, shared, sender, seq, peers = std::move(plan.peers)]() mutable {
-      auto tally = std::make_shared<spread_tally>(spread_tally{peers.size() + 1, false, {}, {}});
-      tally->apply = [self, rp, shared, sender, seq](spread_tally& t) mutable {
-        route_done(self, sender, seq, [rp, shared, reached = t.reached, own = std::move(t.own)]() mutable {
-          rp.deliver(reached ? std::move(own) : empty_result(*shared));
-        });
-      };
-      auto text = forwarded(*shared);
-      for (const auto& peer : peers)
-        route_via_peer(self, peer, text, [tally](const char* flag) {
-          // (a peer that did not answer in time counts as having no match)
-          tally->reached |= flag && *flag == '1';
-          tally->done();
-        });
-      auto app = self->state.apps.find(shared->q.application);
-      if (app == self->state.apps.end())
-        return tally->done();
-      route_request here = *shared; // (the original stays for D-5's echo)
-      here.forwarded = true; // a miss answers forwarded_miss, not no_route (droppable: "", as reached)
-      self->request(app->second, caf::infinite, route_atom::value, std::move(here))
-        .then(
-          [tally](std::string& reply) {
-            if (reply != forwarded_miss) {
-              tally->reached = true;
-              tally->own = std::move(reply); // (empty, or the sender's own copy)
-            }
-            tally->done();
-          },
-          [tally](caf::error&) { tally->done(); });
-    });
-    return rp;
-  }
-  if (plan.how == peer_plan::forward) {
-    ++metrics::cluster_forwarded;
-    auto shared = std::make_shared<route_request>(std::move(req));
-    start_or_queue(st, [self, rp, shared, sender, seq, peer = std::move(plan.peers[0])]() mutable {
-      route_via_peer(self, peer, forwarded(*shared), [self, rp, shared, sender, seq](const char* flag) mutable {
-        // (a peer that did not answer in time counts as having no match, as
-        // when gathering)
-        route_done(self, sender, seq, [rp, shared, ok = flag && *flag == '1']() mutable {
-          rp.deliver(ok ? std::string{} : empty_result(*shared));
-        });
-      });
+    bool here = plan.how == peer_plan::spread; // (a forward has no part on this node)
+    start_or_queue(st, [self, rp, shared, sender, seq, peers = std::move(plan.peers), here]() mutable {
+      route_as_is(self, std::move(rp), std::move(shared), sender, seq, peers, here);
     });
     return rp;
   }

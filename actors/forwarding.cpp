@@ -12,9 +12,6 @@ namespace sy::actors {
 
 namespace {
 
-/// The marker of a spread route in router_state::ordered_route::via.
-constexpr const char* spread_via = "*";
-
 /// The peers that may have clients of `app` (K-5's peer_apps), when each
 /// said it answers forwarded routes; nullopt when one did not (a build
 /// without forwarding: it is asked instead).
@@ -29,32 +26,22 @@ std::optional<std::vector<std::string>> forwarding_peers(const router_state& st,
   return out;
 }
 
-/// What the sender's last route still in flight recorded as its `via`;
-/// null when none is in flight.
-const std::string* last_via(const router_state& st, const caf::actor_addr& sender) {
+/// Whether a gathering of `sender` is still in flight. The last route in
+/// flight says it: nothing but a gathering is queued behind one.
+bool gathering_in_flight(const router_state& st, const caf::actor_addr& sender) {
   if (!sender)
-    return nullptr;
+    return false;
   auto it = st.in_flight.find(sender);
-  return it == st.in_flight.end() || it->second.empty() ? nullptr : &it->second.back().via;
+  return it != st.in_flight.end() && !it->second.empty() && it->second.back().gathers;
 }
 
 } // namespace
 
-std::string peer_plan::via() const {
-  switch (how) {
-    case forward: return peers[0];
-    case spread: return spread_via;
-    case gather: break;
-  }
-  return {};
-}
-
 // A route that is applied later than an earlier one of the same sender is
 // fine, one delivered earlier is not: a gathering delivers when it is
 // applied (in the sender's order), a forwarded or spread route when the
-// nodes route it. So neither goes past a gathering still in flight (the
-// last in flight says whether one is: nothing but a gathering is queued
-// behind one). Behind forwards and spreads both may go, to any peers: each
+// nodes route it. So neither goes past a gathering still in flight.
+// Behind forwards and spreads both may go, to any peers: each
 // node gets the routes meant for it in the order sent (one link per peer,
 // the backlog first in first out), a client is on one node only, and a
 // forward has no part on this node.
@@ -62,8 +49,7 @@ peer_plan plan_for_peers(const router_state& st, const route_request& req, const
   const auto& q = req.q;
   if ((req.kind != route_kind::send && req.kind != route_kind::broadcast) || q.scope != query::app_scope::exact)
     return {};
-  const std::string* last = last_via(st, sender);
-  if (last && last->empty())
+  if (gathering_in_flight(st, sender))
     return {};
   auto peers = forwarding_peers(st, q.application);
   if (!peers || peers->empty())

@@ -70,9 +70,9 @@ struct router_state {
     std::uint64_t seq = 0;
     bool ready = false;
     std::function<void()> apply;
-    /// The peer a forwarded route went to, "*" for a spread one; empty for
-    /// a gathering (peer_plan::via).
-    std::string via;
+    /// A gathering (it delivers when it is applied; forwarded and spread
+    /// routes deliver when the nodes route them).
+    bool gathers = false;
   };
   std::map<caf::actor_addr, std::deque<ordered_route>> in_flight;
   std::map<caf::actor_addr, std::uint64_t> next_seq;
@@ -149,8 +149,6 @@ struct peer_plan {
   enum how_t { gather, forward, spread } how = gather;
   /// forward: the one peer; spread: every peer that may have the application.
   std::vector<std::string> peers;
-  /// What router_state::ordered_route::via records for it (empty: gathered).
-  std::string via() const;
 };
 
 /// Forward when the application is only on one peer that answers forwarded
